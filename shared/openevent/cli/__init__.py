@@ -1,0 +1,68 @@
+"""The ``openevent`` command line: argument parsing and dispatch only, no logic of its own.
+
+Each sub-command lives in a module of this package exposing ``register(subparsers)``; the
+module list below is the only place that names them. A command returns an exit status;
+:class:`~openevent.errors.OpenEventError` (bad input, bad config) becomes exit status 2 and
+one ``error: …`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from openevent.errors import OpenEventError
+
+# sub-command modules, in help order
+COMMAND_MODULES = (
+    "events_cmd",
+    "invoke_cmd",
+    "notify_cmd",
+    "deploy_cmd",
+    "local_cmd",
+    "audit_cmd",
+    "bench_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openevent",
+        description="Handle Alibaba Cloud DataWorks OpenEvent messages: parse, invoke, route, deploy, test.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"openevent.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"openevent.cli.{name}":
+                continue  # a command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args) or 0)
+    except OpenEventError as exc:
+        from openevent.runtime.redact import redact_text
+
+        print(f"error: {redact_text(str(exc))}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def exit_main() -> None:  # pragma: no cover - console script wrapper
+    sys.exit(main())

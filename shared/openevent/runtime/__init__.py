@@ -1,0 +1,1 @@
+"""Runtime helpers shared by every function: context, credentials, config, logging, redaction."""
