@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import MutableMapping
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, merge_contextvars
@@ -42,7 +42,7 @@ class _StreamFactory:
         self.stream = stream
 
     def __call__(self, *_args: Any) -> structlog.PrintLogger:
-        return structlog.PrintLogger(_StreamProxy(self.stream))
+        return structlog.PrintLogger(cast(TextIO, _StreamProxy(self.stream)))
 
 
 class _StreamProxy:

@@ -1,0 +1,48 @@
+"""Shared pytest fixtures: paths to the sample corpus and a helper to run the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import EVENTS_DIR
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def events_dir() -> Path:
+    return EVENTS_DIR
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run ``openevent ARGS`` in-process with optional stdin; capture exit code, stdout, stderr."""
+    from openevent.cli import main
+
+    def run(*args: str, stdin: bytes | str = b"") -> CliResult:
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        out, err = io.StringIO(), io.StringIO()
+        fake_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+        monkeypatch.setattr(sys, "stdin", fake_in)
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        code = main(list(args))
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run

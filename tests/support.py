@@ -1,0 +1,16 @@
+"""Helpers shared by the test modules (importable as ``support``: pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_DIR = ROOT / "tests" / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A corpus file by name (``DeleteProject`` or ``variants/batch_InstanceStatusChanges``)."""
+    data: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return data
