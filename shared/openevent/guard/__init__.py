@@ -1,0 +1,1 @@
+"""Guards: policies, decisions and always-answer callbacks for extension point events."""
