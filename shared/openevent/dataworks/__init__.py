@@ -1,0 +1,95 @@
+"""DataWorks OpenAPI (2020-05-18) for the handlers: callbacks, enrichment, errors and retries.
+
+Public API (imported lazily: importing this package costs nothing until a name is used, and
+``aliyunsdkcore`` / the SDK request classes are imported only on the first call):
+
+Client (:mod:`openevent.dataworks.client`)
+    ``DataWorksClient.from_environment(context=None, env=None)`` — credentials from
+    ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``/``_SECURITY_TOKEN`` or the FC context (STS),
+    region from ``FC_REGION``/``ALIBABA_CLOUD_REGION_ID``, endpoint ``DATAWORKS_ENDPOINT`` or
+    ``https://dataworks.<region>.aliyuncs.com``. ``client.can_send`` / ``client.dry_reason``
+    (dry mode: no credentials and no local endpoint), ``client.call(action, params) -> dict``,
+    ``client.invoke(action, params) -> ApiResponse`` (body, attempts, elapsed_s).
+Callbacks (:mod:`openevent.dataworks.callbacks`)
+    ``send_callback(api, message_id, extension_code, result, message, *, client=None, context=None,
+    env=None) -> CallbackReceipt`` with ``api`` one of ``CallbackExtension``,
+    ``UpdateIDEEventResult``, ``UpdateWorkbenchEventResult`` and ``result`` OK | WARN | FAIL
+    (WARN goes to ``UpdateWorkbenchEventResult`` as OK with ``[WARN] …`` in the tip);
+    ``extension_code=None`` reads ``DATAWORKS_EXTENSION_CODE``. ``callback_params(...)`` gives the
+    request parameters without sending.
+Enrichment (:mod:`openevent.dataworks.enrichment`, models in :mod:`openevent.dataworks.models`)
+    ``get_project(client, project_id | identifier=…) -> Workspace`` (60 s per-process cache),
+    ``get_instance(client, instance_id, env="PROD") -> Instance``, ``get_node(...) -> Node``,
+    ``get_instance_log(...) -> InstanceLog``, ``get_ide_event_detail(client, message_id,
+    project_id) -> IDEEventDetail``; each model keeps the raw ``Data`` in ``.raw``.
+Errors (:mod:`openevent.dataworks.errors`)
+    ``DataWorksError(OpenEventError)`` > ``DataWorksApiError`` (``code``, ``message``,
+    ``http_status``, ``request_id``, ``action``, ``transient``, ``attempts``) and
+    ``DataWorksNotConfiguredError``. Transient failures (network, timeouts, 5xx, ``Throttling*``,
+    ``ServiceUnavailable``, ``InternalError``) are retried with jittered exponential backoff
+    inside the invocation's remaining time (:mod:`openevent.dataworks.retry`); a 200 answer with
+    ``Success: false`` raises like an HTTP error. Secrets (AccessKey secret, STS token, signature)
+    never reach a log line or an error message.
+
+Example:
+    >>> from openevent.dataworks import DataWorksClient, send_callback
+    >>> client = DataWorksClient.from_environment(env={})
+    >>> send_callback("CallbackExtension", "msg-1", "ext", "FAIL", "[owner-only] ask the owner",
+    ...               client=client).dry_run
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openevent.dataworks.callbacks import (
+        CALLBACK_APIS,
+        CallbackApi,
+        CallbackReceipt,
+        CheckResult,
+        callback_params,
+        send_callback,
+    )
+    from openevent.dataworks.client import ApiResponse, DataWorksClient
+    from openevent.dataworks.enrichment import (
+        PROJECT_CACHE,
+        ProjectCache,
+        get_ide_event_detail,
+        get_instance,
+        get_instance_log,
+        get_node,
+        get_project,
+    )
+    from openevent.dataworks.errors import DataWorksApiError, DataWorksError, DataWorksNotConfiguredError
+    from openevent.dataworks.models import IDEEventDetail, Instance, InstanceLog, Node, Workspace
+    from openevent.dataworks.retry import RetryPolicy
+
+_EXPORTS = {
+    "callbacks": ("CALLBACK_APIS", "CallbackApi", "CallbackReceipt", "CheckResult", "callback_params",
+                  "send_callback"),
+    "client": ("ApiResponse", "DataWorksClient"),
+    "enrichment": ("PROJECT_CACHE", "ProjectCache", "get_ide_event_detail", "get_instance",
+                   "get_instance_log", "get_node", "get_project"),
+    "errors": ("DataWorksApiError", "DataWorksError", "DataWorksNotConfiguredError"),
+    "models": ("IDEEventDetail", "Instance", "InstanceLog", "Node", "Workspace"),
+    "retry": ("RetryPolicy",),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = [
+    "CALLBACK_APIS", "PROJECT_CACHE", "ApiResponse", "CallbackApi", "CallbackReceipt", "CheckResult",
+    "DataWorksApiError", "DataWorksClient", "DataWorksError", "DataWorksNotConfiguredError", "IDEEventDetail",
+    "Instance", "InstanceLog", "Node", "ProjectCache", "RetryPolicy", "Workspace", "callback_params",
+    "get_ide_event_detail", "get_instance", "get_instance_log", "get_node", "get_project", "send_callback",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'openevent.dataworks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"openevent.dataworks.{module}"), name)
+    globals()[name] = value
+    return value

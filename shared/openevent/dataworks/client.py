@@ -1,0 +1,382 @@
+"""The DataWorks OpenAPI (2020-05-18) client: one signed RPC call with retries and a deadline.
+
+:class:`DataWorksClient` wraps ``aliyunsdkcore.client.AcsClient`` and the request classes of
+``aliyun-python-sdk-dataworks-public`` (both imported lazily, on the first call):
+
+* credentials from :func:`openevent.runtime.credentials.resolve_credentials` (AccessKey or STS);
+* region from :func:`openevent.runtime.credentials.resolve_region`;
+* endpoint ``DATAWORKS_ENDPOINT`` (``http://127.0.0.1:8765`` for the local fake; a value without
+  a scheme means https), otherwise ``https://dataworks.<region>.aliyuncs.com``;
+* every attempt's connect/read timeouts are bounded by the invocation's remaining time, and
+  transient failures are retried (:mod:`openevent.dataworks.retry`);
+* ``Success: false`` in a 200 answer raises :class:`DataWorksApiError` like an HTTP error does.
+
+Without credentials the client cannot send (``can_send`` is false, ``dry_reason`` says why); a
+loopback ``DATAWORKS_ENDPOINT`` without credentials uses the local demo key that
+:class:`openevent.local.fake_dataworks.FakeDataWorks` knows.
+
+Example:
+    >>> client = DataWorksClient.from_environment(env={"FC_REGION": "cn-shanghai"})
+    >>> client.endpoint, client.can_send
+    ('https://dataworks.cn-shanghai.aliyuncs.com', False)
+    >>> client.call("GetProject", {"ProjectId": 10001})  # doctest: +SKIP
+    {'RequestId': '…', 'Success': True, 'Data': {...}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from openevent.dataworks.errors import DataWorksApiError, DataWorksNotConfiguredError
+from openevent.dataworks.retry import RetryPolicy, call_with_retry
+from openevent.errors import ConfigError
+from openevent.runtime.context import remaining_seconds
+from openevent.runtime.credentials import Credentials, resolve_credentials, resolve_region
+from openevent.runtime.logging import get_logger
+from openevent.runtime.redact import redact_text, register_secret
+
+API_VERSION = "2020-05-18"
+PRODUCT = "dataworks-public"
+REQUEST_MODULE = "aliyunsdkdataworks_public.request.v20200518"
+# A well-known, non-secret key pair used only against a loopback DATAWORKS_ENDPOINT (the local fake).
+LOCAL_DEMO_ACCESS_KEY_ID = "LTAI5tLocalDemoKey000001"
+LOCAL_DEMO_ACCESS_KEY_SECRET = "local-demo-secret-not-a-real-key"
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_READ_TIMEOUT_S = 10.0
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+
+def _log() -> Any:
+    return get_logger("openevent.dataworks")
+
+
+def normalize_endpoint(value: str) -> str:
+    """``scheme://host[:port]`` for an endpoint setting (https when no scheme is given).
+
+    Example:
+        >>> normalize_endpoint("127.0.0.1:8765/"), normalize_endpoint("http://127.0.0.1:8765")
+        ('https://127.0.0.1:8765', 'http://127.0.0.1:8765')
+    """
+    text = value.strip().rstrip("/")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(f"DATAWORKS_ENDPOINT: expected http(s)://host[:port], got {value!r}")
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError as exc:
+        raise ConfigError(f"DATAWORKS_ENDPOINT: bad port in {value!r}") from exc
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def regional_endpoint(region: str) -> str:
+    """The public endpoint of a region.
+
+    Example:
+        >>> regional_endpoint("cn-hangzhou")
+        'https://dataworks.cn-hangzhou.aliyuncs.com'
+    """
+    if not _REGION.match(region):
+        raise ConfigError(f"region: not a region id: {region!r}")
+    return f"https://dataworks.{region}.aliyuncs.com"
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True when ``endpoint`` points at this machine."""
+    return (urlsplit(endpoint).hostname or "") in _LOOPBACK
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful answer: the parsed JSON ``body`` and how many attempts it took."""
+
+    action: str
+    body: dict[str, Any]
+    attempts: int
+    elapsed_s: float
+
+    @property
+    def request_id(self) -> str | None:
+        rid = self.body.get("RequestId")
+        return str(rid) if rid else None
+
+
+class DataWorksClient:
+    """Signed DataWorks OpenAPI calls with retries inside the invocation's deadline.
+
+    ``clock``/``sleep``/``rng`` are injectable (tests); ``context`` is the FC context whose
+    remaining time bounds each call (``default_budget_s`` when there is none).
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        credentials: Credentials | None,
+        endpoint: str | None = None,
+        context: Any = None,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        deadline_margin_s: float = 0.5,
+        default_budget_s: float = 20.0,
+    ) -> None:
+        self.region = region
+        self.endpoint_overridden = endpoint is not None
+        self.endpoint = normalize_endpoint(endpoint) if endpoint else regional_endpoint(region)
+        if credentials is None and self.endpoint_overridden and is_loopback(self.endpoint):
+            credentials = Credentials(LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET)
+        self._credentials = credentials
+        if credentials is not None:
+            _register_credentials(credentials)
+        self.context = context
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng
+        self.connect_timeout_s = connect_timeout_s
+        self.read_timeout_s = read_timeout_s
+        self.deadline_margin_s = deadline_margin_s
+        self.default_budget_s = default_budget_s
+
+    @classmethod
+    def from_environment(cls, context: Any = None, env: Mapping[str, str] | None = None,
+                         **options: Any) -> DataWorksClient:
+        """A client configured from the environment (``env`` defaults to ``os.environ``) and FC ``context``.
+
+        Example:
+            >>> DataWorksClient.from_environment(env={"DATAWORKS_ENDPOINT": "http://127.0.0.1:9"}).can_send
+            True
+        """
+        environ = os.environ if env is None else env
+        return cls(region=resolve_region(context, environ), credentials=resolve_credentials(context, environ),
+                   endpoint=environ.get("DATAWORKS_ENDPOINT") or None, context=context, **options)
+
+    @property
+    def can_send(self) -> bool:
+        """False in dry mode: no credentials and no loopback endpoint override."""
+        return self._credentials is not None
+
+    @property
+    def dry_reason(self) -> str | None:
+        """Why the client cannot send, or ``None`` when it can."""
+        if self.can_send:
+            return None
+        return ("no credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET[/_SECURITY_TOKEN] or FC context) "
+                "and no local DATAWORKS_ENDPOINT")
+
+    @property
+    def uses_sts(self) -> bool:
+        return self._credentials is not None and self._credentials.security_token is not None
+
+    def __repr__(self) -> str:
+        return (f"DataWorksClient(endpoint={self.endpoint!r}, region={self.region!r}, "
+                f"can_send={self.can_send})")
+
+    def deadline(self) -> float:
+        """The ``clock()`` value by which the current call must be finished."""
+        budget = (remaining_seconds(self.context, self.default_budget_s) if self.context is not None
+                  else self.default_budget_s)
+        return self.clock() + max(0.0, budget - self.deadline_margin_s)
+
+    def call(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Call ``action`` with ``params`` (setter names of the SDK request class); the parsed JSON answer.
+
+        Raises :class:`DataWorksApiError` (after retries of transient failures) or
+        :class:`DataWorksNotConfiguredError` in dry mode.
+
+        Example:
+            >>> client.call("GetInstance", {"InstanceId": 453000169, "ProjectEnv": "PROD"})  # doctest: +SKIP
+        """
+        return self.invoke(action, params).body
+
+    def invoke(self, action: str, params: Mapping[str, Any]) -> ApiResponse:
+        """Like :meth:`call`, with the number of attempts and the time taken.
+
+        Example:
+            >>> client.invoke("GetProject", {"ProjectId": 10001}).attempts  # doctest: +SKIP
+            1
+        """
+        if self._credentials is None:
+            raise DataWorksNotConfiguredError(f"cannot call {action}: {self.dry_reason}")
+        started = self.clock()
+        attempts = 0
+
+        def attempt(timeout_s: float) -> dict[str, Any]:
+            nonlocal attempts
+            attempts += 1
+            return self._attempt(action, params, timeout_s)
+
+        def on_retry(exc: DataWorksApiError, attempt_no: int, delay: float) -> None:
+            _log().warning("dataworks.retry", action=action, attempt=attempt_no, delay_s=round(delay, 3),
+                           **exc.as_log_fields())
+
+        try:
+            body = call_with_retry(attempt, deadline=self.deadline(), policy=self.policy, clock=self.clock,
+                                   sleep=self.sleep, rng=self.rng, on_retry=on_retry)
+        except DataWorksApiError as exc:
+            exc.action = action
+            _log().warning("dataworks.call_failed", action=action, **exc.as_log_fields())
+            raise
+        elapsed = self.clock() - started
+        _log().debug("dataworks.call", action=action, request_id=body.get("RequestId"), attempts=attempts,
+                     elapsed_ms=round(elapsed * 1000, 1))
+        return ApiResponse(action=action, body=body, attempts=attempts, elapsed_s=elapsed)
+
+    def _attempt(self, action: str, params: Mapping[str, Any], timeout_s: float) -> dict[str, Any]:
+        from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+
+        request = build_request(action, params)
+        request.set_endpoint(self.endpoint)
+        request.set_connect_timeout(max(0.05, min(self.connect_timeout_s, timeout_s)))
+        request.set_read_timeout(max(0.05, min(self.read_timeout_s, timeout_s)))
+        try:
+            raw = self._acs().do_action_with_exception(request)
+        except ServerException as exc:
+            raise DataWorksApiError(str(exc.get_error_code()), exc.get_error_msg(), action=action,
+                                    http_status=exc.get_http_status(),
+                                    request_id=exc.get_request_id()) from None
+        except ClientException as exc:
+            raise DataWorksApiError(str(exc.get_error_code()), exc.get_error_msg(), action=action) from None
+        return parse_body(action, raw)
+
+    def _acs(self) -> Any:
+        assert self._credentials is not None
+        return _acs_client(self.region, self._credentials, direct=is_loopback(self.endpoint))
+
+
+def build_request(action: str, params: Mapping[str, Any]) -> Any:
+    """An SDK request object for ``action`` (``<Action>Request``) with ``params`` set through its setters.
+
+    Example:
+        >>> build_request("GetProject", {"ProjectId": 1}).get_ProjectId()
+        1
+    """
+    try:
+        module = importlib.import_module(f"{REQUEST_MODULE}.{action}Request")
+    except ImportError as exc:
+        raise ValueError(f"unknown DataWorks action {action!r}") from exc
+    request = getattr(module, f"{action}Request")()
+    for name, value in params.items():
+        if value is None:
+            continue
+        setter = getattr(request, f"set_{name}", None)
+        if setter is None:
+            raise ValueError(f"{action} has no parameter {name!r}")
+        setter(value)
+    return request
+
+
+def parse_body(action: str, raw: bytes | str) -> dict[str, Any]:
+    """The JSON answer of a 2xx response; ``Success: false`` (boolean or string) raises.
+
+    Example:
+        >>> parse_body("GetNode", b'{"RequestId": "r1", "Success": false, "ErrorCode": "Invalid.Node",'
+        ...            b' "ErrorMessage": "node not found", "HttpStatusCode": 400}')
+        Traceback (most recent call last):
+        ...
+        openevent.dataworks.errors.DataWorksApiError: GetNode failed: Invalid.Node: node not found
+    """
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise DataWorksApiError("InvalidResponse", "the answer is not JSON", action=action,
+                                transient=False) from None
+    if not isinstance(body, dict):
+        raise DataWorksApiError("InvalidResponse", "the answer is not a JSON object", action=action,
+                                transient=False)
+    if str(body.get("Success", "true")).lower() == "false":
+        status = str(body.get("HttpStatusCode", ""))
+        raise DataWorksApiError(str(body.get("ErrorCode") or body.get("Code") or "Unsuccessful"),
+                                str(body.get("ErrorMessage") or body.get("Message") or ""), action=action,
+                                http_status=int(status) if status.isdigit() else None,
+                                request_id=body.get("RequestId"))
+    return body
+
+
+def _register_credentials(creds: Credentials) -> None:
+    # the SDK puts the token (URL-encoded) into the request URL, which shows up in network errors
+    for value in (creds.access_key_secret, creds.security_token):
+        if value:
+            register_secret(value)
+            register_secret(quote(value, safe=""))
+
+
+_acs_lock = threading.Lock()
+_acs_cache: dict[str, Any] = {}
+
+
+def _acs_client(region: str, creds: Credentials, *, direct: bool) -> Any:
+    """A cached AcsClient per (region, credentials): warm invocations reuse its connection pool."""
+    key = hashlib.sha256("\0".join([region, creds.access_key_id, creds.access_key_secret,
+                                    creds.security_token or "", str(direct)]).encode()).hexdigest()
+    with _acs_lock:
+        client = _acs_cache.get(key)
+        if client is None:
+            if len(_acs_cache) >= 8:
+                _acs_cache.pop(next(iter(_acs_cache)))
+            client = _acs_cache[key] = _new_acs_client(region, creds, direct=direct)
+        return client
+
+
+def _new_acs_client(region: str, creds: Credentials, *, direct: bool) -> Any:
+    from aliyunsdkcore.client import AcsClient
+
+    _guard_sdk_logging()
+    # proxies {"http": ""} make the SDK skip HTTP(S)_PROXY for a loopback endpoint (it ignores NO_PROXY)
+    proxy = {"http": "", "https": ""} if direct else None
+    if creds.security_token is None:
+        return AcsClient(creds.access_key_id, creds.access_key_secret, region_id=region,
+                         auto_retry=False, proxy=proxy)
+    from aliyunsdkcore.auth.credentials import StsTokenCredential
+    from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
+
+    credential = StsTokenCredential(creds.access_key_id, creds.access_key_secret, creds.security_token)
+    client = AcsClient(region_id=region, credential=credential, auto_retry=False, proxy=proxy)
+    # stray ALIYUN_ACCESS_KEY_ID/_SECRET env vars take precedence over credential= in the SDK
+    if not isinstance(client._signer, StsTokenSigner):
+        client._signer = StsTokenSigner(credential)
+    return client
+
+
+class _RedactingFilter(logging.Filter):
+    """Masks secrets in the SDK's own log records (its debug lines carry SecurityToken and Signature)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record; let logging report it
+            return True
+        record.msg, record.args = redact_text(message), None
+        return True
+
+
+_sdk_logging_guarded = False
+
+
+def _guard_sdk_logging() -> None:
+    global _sdk_logging_guarded
+    if _sdk_logging_guarded:
+        return
+    for name in ("aliyunsdkcore.client", "aliyunsdkcore.http.http_response", "aliyunsdkcore.auth.signers",
+                 "aliyunsdkcore.auth.signers.signer_factory", "aliyunsdkcore"):
+        logging.getLogger(name).addFilter(_RedactingFilter())
+    _sdk_logging_guarded = True

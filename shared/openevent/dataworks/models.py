@@ -1,0 +1,185 @@
+"""Small typed views of the DataWorks answers the handlers need, each keeping the raw ``Data`` dict.
+
+Built with :meth:`from_data` from the ``Data`` (or ``EventDetail``) object of a 2020-05-18 answer;
+unknown fields stay available in ``raw``.
+
+Example:
+    >>> ws = Workspace.from_data({"ProjectId": 7, "ProjectIdentifier": "sales_dw", "ProjectMode": 3,
+    ...                           "Status": 0, "Tags": [{"Key": "env", "Value": "prod"}]})
+    >>> ws.identifier, ws.mode, ws.status, ws.tags
+    ('sales_dw', 'standard', 'AVAILABLE', {'env': 'prod'})
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROJECT_STATUS = {0: "AVAILABLE", 1: "DELETED", 2: "INITIALIZING", 3: "INIT_FAILED", 4: "FORBIDDEN",
+                  5: "DELETING", 6: "DEL_FAILED", 7: "FROZEN", 8: "UPDATING", 9: "UPDATE_FAILED"}
+PROJECT_MODE = {2: "basic", 3: "standard"}
+IDE_DETAIL_KINDS = ("CommittedFile", "DeletedFile", "FileExecutionCommand", "TableModel")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class Workspace(_View):
+    """A workspace (``GetProject``): identity, mode, status, owner and tags."""
+
+    project_id: int
+    identifier: str
+    name: str | None = None
+    description: str | None = None
+    mode: Literal["basic", "standard", "unknown"] = "unknown"
+    status: str = "UNKNOWN"
+    owner: str | None = None
+    tenant_id: int | None = None
+    env_types: list[str] = Field(default_factory=list)
+    allow_download: bool | None = None
+    is_default: bool | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Workspace:
+        status = _int(data.get("Status"))
+        allow = _int(data.get("IsAllowDownload"))
+        default = _int(data.get("IsDefault"))
+        return cls(
+            project_id=_int(data.get("ProjectId")) or 0,
+            identifier=str(data.get("ProjectIdentifier") or ""),
+            name=_str(data.get("ProjectName")),
+            description=_str(data.get("ProjectDescription")),
+            mode=PROJECT_MODE.get(_int(data.get("ProjectMode")) or -1, "unknown"),
+            status=PROJECT_STATUS.get(status, "UNKNOWN") if status is not None else "UNKNOWN",
+            owner=_str(data.get("ProjectOwnerBaseId")),
+            tenant_id=_int(data.get("TenantId")),
+            env_types=[str(e) for e in data.get("EnvTypes") or []],
+            allow_download=None if allow is None else allow == 1,
+            is_default=None if default is None else default == 1,
+            tags={str(t.get("Key")): str(t.get("Value", "")) for t in data.get("Tags") or []
+                  if isinstance(t, dict) and t.get("Key") is not None},
+            raw=data,
+        )
+
+
+class Instance(_View):
+    """A scheduled-node instance (``GetInstance``); times are epoch milliseconds."""
+
+    instance_id: int
+    node_id: int | None = None
+    node_name: str | None = None
+    status: str | None = None
+    task_type: str | None = None
+    dag_type: str | None = None
+    dag_id: int | None = None
+    bizdate: int | None = None
+    cyc_time: int | None = None
+    begin_running_time: int | None = None
+    finish_time: int | None = None
+    owner: str | None = None
+    baseline_id: int | None = None
+    priority: int | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Instance:
+        return cls(
+            instance_id=_int(data.get("InstanceId")) or 0, node_id=_int(data.get("NodeId")),
+            node_name=_str(data.get("NodeName")), status=_str(data.get("Status")),
+            task_type=_str(data.get("TaskType")), dag_type=_str(data.get("DagType")),
+            dag_id=_int(data.get("DagId")), bizdate=_int(data.get("Bizdate")),
+            cyc_time=_int(data.get("CycTime")),
+            begin_running_time=_int(data.get("BeginRunningTime")), finish_time=_int(data.get("FinishTime")),
+            owner=_str(data.get("Owner")), baseline_id=_int(data.get("BaselineId")),
+            priority=_int(data.get("Priority")), raw=data,
+        )
+
+
+class Node(_View):
+    """A scheduled node (``GetNode``)."""
+
+    node_id: int
+    node_name: str | None = None
+    project_id: int | None = None
+    owner_id: str | None = None
+    program_type: str | None = None
+    scheduler_type: str | None = None
+    cron_express: str | None = None
+    priority: int | None = None
+    res_group: str | None = None
+    baseline_id: int | None = None
+    description: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Node:
+        return cls(
+            node_id=_int(data.get("NodeId")) or 0, node_name=_str(data.get("NodeName")),
+            project_id=_int(data.get("ProjectId")), owner_id=_str(data.get("OwnerId")),
+            program_type=_str(data.get("ProgramType")), scheduler_type=_str(data.get("SchedulerType")),
+            cron_express=_str(data.get("CronExpress")), priority=_int(data.get("Priority")),
+            res_group=_str(data.get("ResGroupName") or data.get("ResGroupIdentifier")),
+            baseline_id=_int(data.get("BaselineId")), description=_str(data.get("Description")), raw=data,
+        )
+
+
+class InstanceLog(_View):
+    """The run log of an instance (``GetInstanceLog``; logs older than ~7 days may be gone)."""
+
+    instance_id: int
+    text: str
+
+    def tail(self, lines: int = 20) -> str:
+        """The last ``lines`` lines of the log.
+
+        Example:
+            >>> InstanceLog(instance_id=1, text="a\\nb\\nc").tail(2)
+            'b\\nc'
+        """
+        return "\n".join(self.text.splitlines()[-lines:])
+
+
+class IDEEventDetail(_View):
+    """The snapshot of a Data Studio extension event (``GetIDEEventDetail``)."""
+
+    message_id: str
+    project_id: int
+    kind: Literal["CommittedFile", "DeletedFile", "FileExecutionCommand", "TableModel", "unknown"] = "unknown"
+    file_id: int | None = None
+    file_name: str | None = None
+    file_type: int | None = None
+    node_id: int | None = None
+    content: str | None = None
+    change_type: str | None = None
+    committor: str | None = None
+    owner: str | None = None
+    data_source: str | None = None
+    table_name: str | None = None
+
+    @classmethod
+    def from_detail(cls, message_id: str, project_id: int, detail: dict[str, Any]) -> IDEEventDetail:
+        kind = next((k for k in IDE_DETAIL_KINDS if isinstance(detail.get(k), dict) and detail[k]), "unknown")
+        part: dict[str, Any] = detail.get(kind) or {} if kind != "unknown" else {}
+        props: dict[str, Any] = part.get("FilePropertyContent") or {}
+        return cls(
+            message_id=message_id, project_id=project_id, kind=kind,
+            file_id=_int(part.get("FileId")), file_name=_str(part.get("FileName")),
+            file_type=_int(part.get("FileType")), node_id=_int(part.get("NodeId")),
+            content=_str(part.get("Content")), change_type=_str(part.get("ChangeType")),
+            committor=_str(part.get("Committor")), owner=_str(part.get("Owner") or props.get("Owner")),
+            data_source=_str(part.get("DataSourceName") or props.get("DataSourceName")),
+            table_name=_str(part.get("TableName")), raw=detail,
+        )

@@ -1,0 +1,261 @@
+"""The seeded state of :class:`openevent.local.fake_dataworks.FakeDataWorks`: workspaces, nodes, instances.
+
+Values are in the shapes of the real 2020-05-18 answers (``GetProject`` ``Data``, ``GetNode``
+``Data``, …) so that the fake can return them as they are. Tests and the demo change the world
+with the ``add_*`` methods.
+
+Example:
+    >>> world = seed_world()
+    >>> world.workspaces[3000002]["ProjectIdentifier"], world.workspaces[3000003]["ProjectMode"]
+    ('sales_dw', 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_EXTENSION_CODE = "0c1a2b3c4d5e6f708192a3b4c5d6e7f8"
+
+
+@dataclass
+class World:
+    """The seeded state the fake answers from; add to it with the ``add_*`` methods (thread-safe enough
+    for tests: mutate between requests)."""
+
+    workspaces: dict[int, dict[str, Any]] = field(default_factory=dict)
+    nodes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    instances: dict[int, dict[str, Any]] = field(default_factory=dict)
+    logs: dict[int, str] = field(default_factory=dict)
+    ide_events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extension_codes: set[str] = field(default_factory=lambda: {DEFAULT_EXTENSION_CODE})
+
+    def add_workspace(
+        self,
+        project_id: int,
+        identifier: str,
+        *,
+        name: str | None = None,
+        mode: str = "standard",
+        owner: str = "1900000001",
+        tags: dict[str, str] | None = None,
+        status: int = 0,
+        tenant_id: int = 235454000432001,
+        allow_download: bool = True,
+    ) -> dict[str, Any]:
+        data = {
+            "ProjectId": project_id,
+            "ProjectIdentifier": identifier,
+            "ProjectName": name or identifier,
+            "ProjectDescription": f"{identifier} workspace",
+            "ProjectMode": 3 if mode == "standard" else 2,
+            "Status": status,
+            "ProjectOwnerBaseId": owner,
+            "TenantId": tenant_id,
+            "EnvTypes": ["DEV", "PROD"] if mode == "standard" else ["PROD"],
+            "IsAllowDownload": 1 if allow_download else 0,
+            "ProtectedMode": 0,
+            "TablePrivacyMode": 0,
+            "DisableDevelopment": False,
+            "IsDefault": 0,
+            "ResidentArea": "cn-hangzhou",
+            "ResourceManagerResourceGroupId": "rg-acfmzbn7pti3zfa",
+            "DefaultDiResourceGroupIdentifier": "group_2",
+            "SchedulerMaxRetryTimes": 3,
+            "SchedulerRetryInterval": 120000,
+            "UseProxyOdpsAccount": True,
+            "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+            "GmtCreate": "Mon, 16 May 2022 06:27:13 GMT",
+            "GmtModified": "Mon, 16 May 2022 06:27:13 GMT",
+        }
+        self.workspaces[project_id] = data
+        return data
+
+    def add_node(
+        self,
+        node_id: int,
+        name: str,
+        project_id: int,
+        *,
+        owner: str = "1900000001",
+        program_type: str = "ODPS_SQL",
+        cron: str = "00 05 00 * * ?",
+        priority: int = 1,
+        baseline_id: int | None = None,
+    ) -> dict[str, Any]:
+        data = {
+            "NodeId": node_id,
+            "NodeName": name,
+            "ProjectId": project_id,
+            "OwnerId": owner,
+            "ProgramType": program_type,
+            "FileType": 10,
+            "FileVersion": 3,
+            "BusinessId": 100001,
+            "RelatedFlowId": 0,
+            "CronExpress": cron,
+            "SchedulerType": "NORMAL",
+            "Priority": priority,
+            "RepeatMode": 1,
+            "Repeatability": True,
+            "RepeatInterval": 60000,
+            "ResGroupIdentifier": "group_2",
+            "ResGroupName": "default_resource_group",
+            "BaselineId": baseline_id or 0,
+            "Connection": "odps_first",
+            "ParamValues": "bizdate=$bizdate",
+            "Description": f"{name} node",
+            "DqcType": 1,
+            "DqcDescription": "",
+            "CreateTime": 1652543233000,
+            "ModifyTime": 1652700577000,
+            "DeployDate": 1652543233000,
+        }
+        self.nodes[node_id] = data
+        return data
+
+    def add_instance(
+        self,
+        instance_id: int,
+        node_id: int,
+        *,
+        status: str = "FAILURE",
+        log: str | None = None,
+        owner: str = "1900000001",
+        bizdate: int = 1652630400000,
+    ) -> dict[str, Any]:
+        node = self.nodes.get(node_id, {})
+        data = {
+            "InstanceId": instance_id,
+            "NodeId": node_id,
+            "NodeName": node.get("NodeName", f"node_{node_id}"),
+            "Status": status,
+            "TaskType": "NORMAL",
+            "DagType": "DAILY",
+            "DagId": 446000330,
+            "BusinessId": 100001,
+            "RelatedFlowId": 0,
+            "Bizdate": bizdate,
+            "CycTime": bizdate + 86400000 + 5 * 60000,
+            "CreateTime": 1652543233000,
+            "ModifyTime": 1652700577000,
+            "BeginWaitTimeTime": 1652700576000,
+            "BeginWaitResTime": 1652700577000,
+            "BeginRunningTime": 1652700578000,
+            "FinishTime": 1652700700000,
+            "Owner": owner,
+            "CreateUser": owner,
+            "Connection": "odps_first",
+            "ParamValues": "",
+            "Priority": node.get("Priority", 1),
+            "BaselineId": node.get("BaselineId", 0),
+            "PeriodNumber": 1,
+            "RepeatInterval": 60000,
+            "Repeatability": True,
+            "TaskRerunTime": 0,
+            "DqcType": 1,
+            "DqcDescription": "",
+        }
+        self.instances[instance_id] = data
+        self.logs[instance_id] = log if log is not None else f"instance {instance_id} finished: {status}\n"
+        return data
+
+    def add_ide_event(
+        self, message_id: str, project_id: int, kind: str = "CommittedFile", **fields: Any
+    ) -> dict[str, Any]:
+        """Register the ``GetIDEEventDetail`` snapshot of a Data Studio event (``fields`` override)."""
+        part: dict[str, Any]
+        if kind == "TableModel":
+            part = {
+                "TableName": "ods_orders",
+                "Comment": "orders",
+                "DataSourceName": "odps_first",
+                "Env": "DEV",
+                "LifeCycle": 30,
+                "Location": "",
+                "Columns": [
+                    {"ColumnName": "id", "ColumnType": "BIGINT", "Comment": "", "IsPartitionColumn": False},
+                    {"ColumnName": "ds", "ColumnType": "STRING", "Comment": "", "IsPartitionColumn": True},
+                ],
+            }
+        else:
+            part = {
+                "FileId": 501,
+                "FileName": "ods_orders_daily",
+                "FileType": 10,
+                "NodeId": 100000219,
+                "Content": "SELECT * FROM ods_orders WHERE ds = '${bizdate}';",
+                "DataSourceName": "odps_first",
+            }
+            if kind in ("CommittedFile", "DeletedFile"):
+                part.update({"UseType": "NORMAL", "Owner": "1900000001"})
+            if kind == "CommittedFile":
+                part.update(
+                    {
+                        "ChangeType": "UPDATE",
+                        "Comment": "daily orders",
+                        "Committor": "1900000001",
+                        "FilePropertyContent": {
+                            "BusinessId": 100001,
+                            "CurrentVersion": 3,
+                            "DataSourceName": "odps_first",
+                            "FolderId": "f-1",
+                            "Owner": "1900000001",
+                            "ParentFileId": 0,
+                        },
+                        "NodeConfiguration": {
+                            "CronExpress": "00 05 00 * * ?",
+                            "CycleType": "DAY",
+                            "RerunMode": "ALL_ALLOWED",
+                            "SchedulerType": "NORMAL",
+                            "AutoRerunTimes": 3,
+                            "AutoRerunIntervalMillis": 120000,
+                            "DependentType": "NONE",
+                            "InputList": [],
+                            "OutputList": [],
+                        },
+                    }
+                )
+        part.update(fields)
+        self.ide_events[message_id] = {"ProjectId": project_id, "EventDetail": {kind: part}}
+        return part
+
+
+def seed_world() -> World:
+    """The default world: two workspaces, a node, two instances with logs, one Data Studio event.
+
+    Example:
+        >>> sorted(seed_world().workspaces)
+        [3000002, 3000003]
+    """
+    world = World()
+    world.add_workspace(
+        3000002,
+        "sales_dw",
+        name="Sales DW",
+        mode="standard",
+        owner="1900000001",
+        tags={"env": "prod", "team": "sales", "criticality": "high"},
+    )
+    world.add_workspace(
+        3000003, "sandbox_dev", name="Sandbox", mode="basic", owner="1900000002", tags={"env": "dev"}
+    )
+    world.add_node(100000219, "ods_orders_daily", 3000002, baseline_id=7001)
+    world.add_instance(
+        453000169,
+        100000219,
+        status="FAILURE",
+        log=(
+            "2022-05-16 19:29:38 INFO  Start run ods_orders_daily\n"
+            "2022-05-16 19:31:40 ERROR FAILED: ODPS-0130071: Semantic analysis exception - column x\n"
+            "2022-05-16 19:31:40 INFO  Exit code: 1\n"
+        ),
+    )
+    world.add_instance(453000170, 100000219, status="SUCCESS")
+    world.add_ide_event(
+        "8a8b8c8d-0000-4000-8000-000000000001",
+        3000002,
+        "CommittedFile",
+        Content="SELECT * FROM ods_orders WHERE ds = MAX_PT('ods_orders');",
+    )
+    return world
