@@ -1,0 +1,1 @@
+"""Size limits of the channels and truncation that respects them."""
