@@ -46,3 +46,11 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _logs_on_stdout() -> None:
+    """Every test starts with the FC default (JSON logs on stdout), whatever an earlier CLI run set."""
+    from openevent.runtime.logging import configure_logging
+
+    configure_logging("stdout", force=True)

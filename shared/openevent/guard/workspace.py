@@ -1,0 +1,45 @@
+"""Facts of the workspace-delete guard (``DeleteProject``) and the ``ProjectDeleted`` confirmation.
+
+Facts (besides :func:`~openevent.guard.facts.base_facts`):
+
+``workspace.id`` / ``.identifier`` / ``.name`` / ``.mode`` (``basic`` | ``standard``: standard
+mode has a production environment) / ``.status`` / ``.owner`` / ``.tags`` (``key=value``
+strings) / ``.tag_keys`` / ``.enriched`` (false when GetProject is switched off).
+
+GetProject answers are cached per FC instance (``enrichment.cache_ttl_s``). When GetProject
+fails the collector raises, and the runner answers per the failure policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openevent.events import Event
+from openevent.guard.facts import base_facts
+from openevent.guard.runner import GuardContext
+
+
+def collect_facts(event: Event, gctx: GuardContext) -> dict[str, Any]:
+    """Facts for a workspace deletion pre-event."""
+    facts = base_facts(event, gctx.now)
+    workspace: dict[str, Any] = {"id": event.workspace_id, "enriched": False, "tags": [], "tag_keys": []}
+    if gctx.policy.enrichment.enabled and event.workspace_id is not None:
+        from openevent.dataworks.enrichment import PROJECT_CACHE, get_project
+
+        PROJECT_CACHE.ttl_s = gctx.policy.enrichment.cache_ttl_s
+        ws = get_project(gctx.dataworks, event.workspace_id)
+        workspace.update({
+            "identifier": ws.identifier, "name": ws.name, "mode": ws.mode, "status": ws.status,
+            "owner": ws.owner, "enriched": True,
+            "tags": [f"{k}={v}" if v else k for k, v in sorted(ws.tags.items())],
+            "tag_keys": sorted(ws.tags),
+        })
+    facts["workspace"] = workspace
+    return facts
+
+
+def confirm_deleted(event: Event, gctx: GuardContext) -> dict[str, Any]:
+    """What the post-event says: which workspace is gone and who deleted it."""
+    data = event.data
+    return {"workspace_id": event.workspace_id, "workspace_name": getattr(data, "project_name", None),
+            "operator": event.operator, "deleted_at": getattr(data, "timestamp", None)}

@@ -1,0 +1,72 @@
+"""Invoking a function in-process exactly as FC would: event as bytes, an FC-like context.
+
+The function's environment is the current one plus overrides; without an explicit config
+the function gets the one s.yaml deploys with it (its ``config.yaml``), through
+``OPENEVENT_CONFIG`` as on FC.
+
+Example:
+    >>> out = invoke("download_guard", sample_bytes)                    # doctest: +SKIP
+    >>> out.ok, out.result["decision"]
+    (True, 'FAIL')
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from openevent.local.functions import default_config, load_handler
+from openevent.runtime.context import LocalContext
+from openevent.runtime.credentials import resolve_region
+
+
+@dataclass
+class InvokeResult:
+    function: str
+    ok: bool
+    result: Any
+    error: str | None
+    error_type: str | None
+    request_id: str
+    duration_ms: float
+    traceback: str | None = None
+
+
+@contextmanager
+def function_env(function: str, config: str | None, env: Mapping[str, str] | None) -> Iterator[None]:
+    """Temporarily set the function's environment (config path, overrides), restoring it after."""
+    changes: dict[str, str] = dict(env or {})
+    cfg = config or changes.get("OPENEVENT_CONFIG") or default_config(function)
+    if cfg:
+        changes["OPENEVENT_CONFIG"] = str(cfg)
+    saved = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def invoke(function: str, event: bytes, *, config: str | None = None, env: Mapping[str, str] | None = None,
+           timeout_s: int = 30, fresh: bool = False) -> InvokeResult:
+    """Run ``functions/<function>/index.py:handler`` on ``event``; never raises for handler errors."""
+    ctx = LocalContext(function_name=function, timeout_s=timeout_s, region=resolve_region())
+    started = time.perf_counter()
+    with function_env(function, config, env):
+        handler = load_handler(function, fresh=fresh or bool(config) or bool(env))
+        try:
+            result = handler(event, ctx)
+            return InvokeResult(function, True, result, None, None, ctx.request_id,
+                                round((time.perf_counter() - started) * 1000, 2))
+        except Exception as exc:
+            return InvokeResult(function, False, None, str(exc), type(exc).__name__, ctx.request_id,
+                                round((time.perf_counter() - started) * 1000, 2), traceback.format_exc())
