@@ -17,5 +17,10 @@ from openevent.guard.transfer import collect_facts
 RUNNER = GuardRunner("download_guard", collect_facts, config_dir=os.path.dirname(os.path.abspath(__file__)))
 
 
+def initialize(context: Any) -> None:
+    """FC instance initializer (``index.initialize``): load and validate the policy once."""
+    RUNNER.initialize()
+
+
 def handler(event: bytes, context: Any) -> dict[str, Any]:
     return RUNNER.handle(event, context)

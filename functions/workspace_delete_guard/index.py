@@ -18,5 +18,10 @@ RUNNER = GuardRunner(
 )
 
 
+def initialize(context: Any) -> None:
+    """FC instance initializer (``index.initialize``): load and validate the policy once."""
+    RUNNER.initialize()
+
+
 def handler(event: bytes, context: Any) -> dict[str, Any]:
     return RUNNER.handle(event, context)

@@ -73,7 +73,7 @@ def test_a_bad_policy_is_reported_at_start_up_and_answered_fail_closed(
     path.write_text(broken, encoding="utf-8")
     monkeypatch.setenv("OPENEVENT_CONFIG", str(path))
     runner = workspace_guard()
-    assert runner._load_error is not None and str(path) in str(runner._load_error)
+    assert runner.load_error is not None and str(path) in str(runner.load_error)
     out = runner.handle(event_bytes(DELETE, {"data.projectId": SANDBOX}), ctx(runner))
     assert (out["decision"], out["rule"]) == ("FAIL", "failure-policy")
     assert "could not be loaded" in out["trouble"]
@@ -87,7 +87,7 @@ def test_a_bad_policy_answers_ok_when_the_environment_says_fail_open(dataworks, 
     monkeypatch.setenv("OPENEVENT_CONFIG", str(path))
     monkeypatch.setenv("OPENEVENT_FAILURE_POLICY", "fail-open")
     runner = workspace_guard()
-    assert "failure_policy" in str(runner._load_error)
+    assert "failure_policy" in str(runner.load_error)
     assert runner.handle(event_bytes(DELETE), ctx(runner))["decision"] == "OK"
 
 

@@ -28,15 +28,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openevent.errors import ConfigError, EventParseError, OpenEventError
 from openevent.events import Event, parse
 from openevent.events.registry import spec_for
-from openevent.guard.decision import Evaluation, evaluate
-from openevent.guard.policy import LoadedPolicy, Policy, load_policy
 from openevent.runtime.context import remaining_seconds
 from openevent.runtime.logging import bind_invocation, get_logger
+
+if TYPE_CHECKING:  # imported lazily at run time: importing a function's index stays cheap
+    from openevent.guard.decision import Evaluation
+    from openevent.guard.policy import LoadedPolicy, Policy
 
 FAILURE_RULE = "failure-policy"
 FAILURE_POLICY_ENV = "OPENEVENT_FAILURE_POLICY"
@@ -91,14 +93,23 @@ class GuardRunner:
         self.clock = clock
         self._loaded: LoadedPolicy | None = None
         self._load_error: ConfigError | None = None
+        self._ready = False
         self._store: Any = None
         self.log = get_logger(f"guard.{name}")
-        self.reload()
+
+    def initialize(self) -> None:
+        """Load the policy now (FC's instance initializer calls this; otherwise the first event does).
+
+        Loading lazily keeps importing the function cheap (YAML and the policy models are not
+        needed to import ``index``); a bad policy is logged here, once per instance.
+        """
+        if not self._ready:
+            self.reload()
 
     # -- configuration ------------------------------------------------------------------------
     def reload(self) -> None:
         """(Re)load the policy; a bad policy is remembered and answered per the failure policy."""
-        from openevent.guard.policy import default_config_path
+        from openevent.guard.policy import default_config_path, load_policy
 
         path = os.environ.get("OPENEVENT_CONFIG") or (
             default_config_path(self.config_dir) if self.config_dir else None)
@@ -107,16 +118,27 @@ class GuardRunner:
         except ConfigError as exc:
             self._loaded, self._load_error = None, exc
             self.log.error("guard.policy_invalid", error=str(exc), path=path)
+        self._ready = True
+
+    @property
+    def load_error(self) -> ConfigError | None:
+        """Why the policy did not load (``None`` when it did)."""
+        self.initialize()
+        return self._load_error
 
     @property
     def policy(self) -> Policy:
+        self.initialize()
         if self._loaded is not None:
             return self._loaded.policy
+        from openevent.guard.policy import Policy
+
         fallback = os.environ.get(FAILURE_POLICY_ENV, "fail-closed")
         return Policy(failure_policy="fail-open" if fallback == "fail-open" else "fail-closed")
 
     @property
     def revision(self) -> str:
+        self.initialize()
         return self._loaded.revision if self._loaded is not None else "invalid"
 
     @property
@@ -131,6 +153,7 @@ class GuardRunner:
     def handle(self, raw: Any, context: Any) -> dict[str, Any]:
         """Decide and answer one delivery (or each event of a batch)."""
         started = time.perf_counter()
+        self.initialize()
         try:
             parsed = parse(raw)
         except EventParseError as exc:
@@ -147,6 +170,8 @@ class GuardRunner:
         if previous is not None:
             self.log.info("guard.duplicate", message_id=event.message_id, decision=previous.get("decision"))
             return {**previous, "duplicate": True, "callback": {**previous.get("callback", {}), "sent": False}}
+        from openevent.guard.decision import evaluate
+
         policy = self.policy
         facts: dict[str, Any] = {}
         trouble: str | None = None
@@ -226,6 +251,8 @@ class GuardRunner:
         return out
 
     def _failure_evaluation(self, policy: Policy, trouble: str) -> Evaluation:
+        from openevent.guard.decision import Evaluation
+
         closed = policy.failure_policy == "fail-closed"
         outcome = "blocked" if closed else "allowed"
         text = (f"[{FAILURE_RULE}] the guard could not evaluate its policy ({_short(trouble)}); the operation is "
