@@ -64,7 +64,8 @@ def _events(n: int) -> list[bytes]:
 
 
 def _warm(events: list[bytes]) -> list[float]:
-    from openevent.local.invoke import function_env, load_handler
+    from openevent.local.functions import load_handler
+    from openevent.local.invoke import function_env
     from openevent.runtime.context import LocalContext
 
     latencies = []
