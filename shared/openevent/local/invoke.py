@@ -57,12 +57,17 @@ def function_env(function: str, config: str | None, env: Mapping[str, str] | Non
 
 
 def invoke(function: str, event: bytes, *, config: str | None = None, env: Mapping[str, str] | None = None,
-           timeout_s: int = 30, fresh: bool = False) -> InvokeResult:
-    """Run ``functions/<function>/index.py:handler`` on ``event``; never raises for handler errors."""
+           timeout_s: int = 30, fresh: bool = False, reuse: bool = False) -> InvokeResult:
+    """Run ``functions/<function>/index.py:handler`` on ``event``; never raises for handler errors.
+
+    A one-off invocation with its own config or environment imports the function afresh (a new
+    FC instance); ``reuse`` keeps the loaded module between calls, as a warm FC instance does
+    (the local bus passes the same environment every time).
+    """
     ctx = LocalContext(function_name=function, timeout_s=timeout_s, region=resolve_region())
     started = time.perf_counter()
     with function_env(function, config, env):
-        handler = load_handler(function, fresh=fresh or bool(config) or bool(env))
+        handler = load_handler(function, fresh=fresh or (not reuse and (bool(config) or bool(env))))
         try:
             result = handler(event, ctx)
             return InvokeResult(function, True, result, None, None, ctx.request_id,

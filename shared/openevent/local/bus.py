@@ -1,0 +1,117 @@
+"""A local event bus: route each event with the s.yaml rules and invoke the matched functions.
+
+Routing uses the same EventBridge patterns ``s deploy`` installs (read from the template with
+:func:`openevent.deploy.template.load_functions`; the s.yaml resource key is the function's
+folder name). Without a template, every function's pattern is derived from the event
+registry (``{"source": ["acs.dataworks"], "type": [...]}``).
+
+Invocation follows FC's asynchronous mode: each matched function gets the event as bytes
+and an FC-like context; a handler that raises is retried (``max_retries``, default 3 as
+FC's ``maxAsyncRetryAttempts``) with a short backoff, every attempt is recorded, and a
+failing function never stops the others or the bus.
+
+Example:
+    >>> bus = LocalBus(template=None, env={"OPENEVENT_STATE_URL": "memory://"})   # doctest: +SKIP
+    >>> [d.function for d in bus.deliver(sample_event("dataworks:ProjectChange:DeleteProject"))]
+    ['workspace_delete_guard']
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openevent.local.functions import list_functions
+from openevent.local.invoke import InvokeResult, invoke
+
+
+@dataclass
+class Delivery:
+    """What one function did with one event (after retries)."""
+
+    function: str
+    ok: bool
+    result: Any
+    error: str | None
+    attempts: int
+    duration_ms: float
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def registry_patterns(functions: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Patterns derived from the event registry, for running without an s.yaml."""
+    from openevent.events.registry import types_for_function
+
+    return {fn: [{"source": ["acs.dataworks"], "type": types_for_function(fn)}]
+            for fn in functions if types_for_function(fn)}
+
+
+def template_patterns(template: str | Path, env: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """``{function folder: [patterns]}`` from an s.yaml (keys are the resource keys)."""
+    from openevent.deploy.template import load_functions
+
+    return {spec.resource: [t.pattern for t in spec.triggers]
+            for spec in load_functions(template, env) if spec.triggers}
+
+
+class LocalBus:
+    """Routes events to functions in this process, like EventBridge rules with FC targets."""
+
+    def __init__(self, *, template: str | Path | None = "s.yaml", env: Mapping[str, str] | None = None,
+                 max_retries: int = 3, backoff_s: float = 0.05, timeout_s: int = 30,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.env = dict(env or {})
+        functions = list_functions()
+        if template is not None and Path(template).is_file():
+            patterns = template_patterns(template)
+            self.source = str(template)
+        else:
+            patterns = registry_patterns(functions)
+            self.source = "registry"
+        self.patterns = {fn: p for fn, p in patterns.items() if fn in functions}
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.timeout_s = timeout_s
+        self.sleep = sleep
+        self.failures: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # one invocation at a time: functions share this process's environment
+
+    def route(self, event: Mapping[str, Any]) -> list[str]:
+        """Names of the functions whose rules match ``event`` (a decoded CloudEvent)."""
+        from openevent.deploy.pattern import matches
+
+        return [fn for fn, pats in self.patterns.items() if any(matches(p, event) for p in pats)]
+
+    def deliver(self, event: Mapping[str, Any]) -> list[Delivery]:
+        """Invoke every matched function with ``event``; failures are retried and recorded."""
+        raw = json.dumps(event, ensure_ascii=False).encode()
+        return [self._invoke(fn, raw, event) for fn in self.route(event)]
+
+    def _invoke(self, function: str, raw: bytes, event: Mapping[str, Any]) -> Delivery:
+        errors: list[str] = []
+        started = time.perf_counter()
+        attempts = 0
+        while True:
+            attempts += 1
+            with self._lock:
+                outcome: InvokeResult = invoke(function, raw, env=self.env, timeout_s=self.timeout_s, reuse=True)
+            if outcome.ok:
+                break
+            errors.append(f"{outcome.error_type}: {outcome.error}")
+            if attempts > self.max_retries:
+                break
+            self.sleep(self.backoff_s * 2 ** (attempts - 1))
+        elapsed = round((time.perf_counter() - started) * 1000, 2)
+        if not outcome.ok:
+            self.failures.append({"function": function, "event_id": event.get("id"), "type": event.get("type"),
+                                  "attempts": attempts, "errors": errors})
+        return Delivery(function, outcome.ok, outcome.result, None if outcome.ok else errors[-1], attempts,
+                        elapsed, errors)
