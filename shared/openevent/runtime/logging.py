@@ -68,6 +68,8 @@ def configure_logging(stream: str | None = None, level: str | None = None, force
     The default stream is ``$OPENEVENT_LOG_STREAM`` or stdout; the level ``$OPENEVENT_LOG_LEVEL`` or info.
     """
     global _configured_stream
+    if stream is None and _configured_stream is not None and not force:
+        return  # a default call never overrides an explicit choice (e.g. the CLI's stderr)
     stream = stream or os.environ.get("OPENEVENT_LOG_STREAM", "stdout")
     if _configured_stream == stream and not force:
         return
@@ -89,6 +91,11 @@ def configure_logging(stream: str | None = None, level: str | None = None, force
         cache_logger_on_first_use=False,
     )
     _configured_stream = stream
+
+
+def configured_stream() -> str | None:
+    """Where log lines go now (``stdout``, ``stderr``, ``null``), ``None`` before configuration."""
+    return _configured_stream
 
 
 def get_logger(name: str | None = None) -> Any:

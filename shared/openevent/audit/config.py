@@ -1,0 +1,120 @@
+"""The node-change auditor's configuration (``functions/node_change_auditor/config.yaml``).
+
+Every key is optional; with no file at all the auditor writes to stdout, and to a local
+JSONL file when it is not running on Function Compute.
+
+Example:
+    >>> cfg = AuditConfig.model_validate({"sinks": {"sls": {"endpoint": "cn-hangzhou.log.aliyuncs.com",
+    ...                                                     "project": "dw-audit", "logstore": "node-changes"}}})
+    >>> cfg.sinks.sls.topic, cfg.sinks.stdout, cfg.get_node.enabled
+    ('openevent_audit', True, False)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JSONL_ENV = "OPENEVENT_AUDIT_JSONL"
+DEFAULT_JSONL = "audit.jsonl"
+DAY_S = 86400.0
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class JsonlSinkConfig(_Section):
+    """``enabled``: ``true``/``false``, or ``null`` (default) for "on unless running on FC"."""
+
+    enabled: bool | None = None
+    path: str | None = None
+
+    def resolved_path(self, env: Mapping[str, str] | None = None) -> str:
+        """``path``, else ``OPENEVENT_AUDIT_JSONL``, else ``audit.jsonl`` in the working directory."""
+        environ = os.environ if env is None else env
+        return self.path or environ.get(JSONL_ENV) or DEFAULT_JSONL
+
+    def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
+        environ = os.environ if env is None else env
+        if self.enabled is not None:
+            return self.enabled
+        return bool(environ.get(JSONL_ENV)) or not environ.get("FC_FUNCTION_NAME")
+
+
+class SlsSinkConfig(_Section):
+    """An SLS logstore written with PutLogs; credentials come from the environment or the FC role.
+
+    The sink is active when ``enabled`` and ``endpoint``, ``project`` and ``logstore`` are all set
+    (so ``project: ${AUDIT_SLS_PROJECT}`` with the variable unset switches it off).
+    """
+
+    enabled: bool = True
+    endpoint: str | None = Field(default=None,
+                                 description="e.g. cn-hangzhou-intranet.log.aliyuncs.com or http://127.0.0.1:PORT")
+    project: str | None = None
+    logstore: str | None = None
+    topic: str = "openevent_audit"
+    source: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    batch_size: int = Field(default=200, ge=1, le=4096)
+    compress: bool = True
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.enabled and self.endpoint and self.project and self.logstore)
+
+
+class SinksConfig(_Section):
+    stdout: bool = True
+    jsonl: JsonlSinkConfig = Field(default_factory=JsonlSinkConfig)
+    sls: SlsSinkConfig | None = None
+
+
+class GetNodeConfig(_Section):
+    """Fetch the current definition of a node with ``GetNode`` (through ``openevent.dataworks``)."""
+
+    enabled: bool = False
+    env: Literal["PROD", "DEV"] = "PROD"
+
+
+class RetryConfig(_Section):
+    """Per-sink retries inside one invocation; after them a failing sink makes the invocation fail."""
+
+    attempts: int = Field(default=3, ge=1, le=10)
+    backoff_s: float = Field(default=0.2, ge=0)
+
+
+class StateConfig(_Section):
+    """How long the auditor remembers: node states, built records and per-sink delivery marks."""
+
+    node_ttl_days: float | None = Field(default=None, gt=0, description="null: keep node states forever")
+    dedup_ttl_days: float = Field(default=7.0, gt=0, description="must exceed EventBridge's 1-day retry horizon")
+
+
+class ChatSummaryConfig(_Section):
+    """Chat summaries for selected changes (``receivers`` are names under the top-level ``receivers:``)."""
+
+    receivers: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=lambda: ["frozen", "owner-changed", "node-deleted",
+                                                       "workspace-deleted"])
+    workspaces: list[str] = Field(default_factory=list, description="empty: every workspace")
+    lang: Literal["zh", "en"] = "zh"
+    budget_s: float = Field(default=10.0, gt=0)
+
+
+class AuditConfig(BaseModel):
+    """The whole config file; ``receivers:`` is read by :mod:`openevent.notify` when a summary is configured."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sinks: SinksConfig = Field(default_factory=SinksConfig)
+    get_node: GetNodeConfig = Field(default_factory=GetNodeConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    chat_summary: ChatSummaryConfig | None = None
+    receivers: dict[str, Any] = Field(default_factory=dict)
