@@ -247,7 +247,7 @@ def test_route_lists_the_functions_whose_patterns_match(run_cli: Any, template: 
     path.write_text(json.dumps(cloud_event("dataworks:InstanceStatusChanges:InstanceStatusChanges",
                                            status="FAILURE")))
     result = run_cli("route", str(path), "--template", str(template))
-    assert (result.code, result.json()) == (0, [NOTIFIER])
+    assert (result.code, result.json()) == (0, ["instance_status_notifier"])  # the s.yaml resource key
 
 
 def test_route_of_an_unmatched_event_is_an_empty_list(run_cli: Any, template: Path, tmp_path: Path) -> None:
@@ -261,7 +261,7 @@ def test_route_of_an_array_gives_one_list_per_event(run_cli: Any, template: Path
     path = tmp_path / "events.json"
     path.write_text(json.dumps([cloud_event("dataworks:ProjectChange:DeleteProject"),
                                 cloud_event("dataworks:Other:Thing")]))
-    assert run_cli("route", str(path), "--template", str(template)).json() == [[GUARD], []]
+    assert run_cli("route", str(path), "--template", str(template)).json() == [["workspace_delete_guard"], []]
 
 
 def test_route_reports_an_invalid_template_pattern_with_its_function(run_cli: Any, tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""``openevent rules plan|apply`` and ``openevent route``: EventBridge rules from ``s.yaml``.
+"""``openevent rules plan|apply``, ``route``, ``build`` and ``remote invoke``: deploying the functions.
 
 Example:
     openevent route tests/events/node_change.json --template s.yaml
     openevent rules plan --bus openevent --template s.yaml
+    openevent build download_guard --python-version 3.11
+    openevent remote invoke download_guard --service openevent --event tests/events/DownloadResources.json
 """
 
 from __future__ import annotations
@@ -37,12 +39,36 @@ def register(subparsers: Any) -> None:
     route.add_argument("--template", default="s.yaml", help="Serverless Devs template (default s.yaml)")
     route.set_defaults(func=_run_route)
 
+    build = subparsers.add_parser("build", help="assemble build/<function>/ code packages for FC")
+    build.add_argument("functions", nargs="*", metavar="FUNCTION", help="function folders (default: all)")
+    build.add_argument("--python-version", default="3.10",
+                       help="target Python: 3.10 = FC python3.10 (manylinux wheels, default); "
+                            "this interpreter's version = runnable on this machine")
+    build.add_argument("--out", default="build", help="output folder (default build, relative to --root)")
+    build.add_argument("--root", default=".", help="repository root holding functions/ (default .)")
+    build.set_defaults(func=_run_build)
+
+    remote = subparsers.add_parser("remote", help="call deployed functions")
+    remote_actions = remote.add_subparsers(dest="remote_command", metavar="ACTION", required=True)
+    invoke = remote_actions.add_parser("invoke", help="invoke a deployed function (FC 2.0 API, fc2 SDK)")
+    invoke.add_argument("function", help="FC function name")
+    invoke.add_argument("--event", default="-", help="event JSON file; - for stdin (default)")
+    invoke.add_argument("--service", default=os.environ.get("FC_SERVICE"),
+                        help="FC 2.0 service holding the function (default FC_SERVICE)")
+    invoke.add_argument("--qualifier", help="version or alias (default LATEST)")
+    invoke.add_argument("--async", dest="asynchronous", action="store_true",
+                        help="asynchronous invocation (FC answers 202 once queued)")
+    invoke.add_argument("--region", help="region (default FC_REGION / ALIBABA_CLOUD_REGION_ID / cn-hangzhou)")
+    invoke.set_defaults(func=_run_remote_invoke)
+
 
 def _run_route(args: argparse.Namespace) -> int:
     from openevent.deploy.pattern import matches
-    from openevent.deploy.template import load_function_patterns
+    from openevent.deploy.template import load_functions
 
-    patterns = load_function_patterns(args.template)
+    # names are the s.yaml resource keys = the function folders (what invoke/build take), not FC names
+    patterns = {spec.resource: [t.pattern for t in spec.triggers]
+                for spec in load_functions(args.template) if spec.triggers}
     try:
         document = json.loads(read_input(args.file))
     except ValueError as exc:
@@ -85,4 +111,35 @@ def _run_rules(args: argparse.Namespace) -> int:
         plans = rules.apply(plans, api, args.bus)
     print_json({"bus": args.bus, "region": region, "applied": bool(args.apply),
                 "summary": rules.summarize(plans), "rules": [p.to_json() for p in plans]})
+    return 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from openevent.deploy.build import build
+
+    print_json(build(args.root, args.out, args.functions, python_version=args.python_version))
+    return 0
+
+
+def _run_remote_invoke(args: argparse.Namespace) -> int:
+    from openevent.deploy.remote import fc_endpoint, invoke
+    from openevent.runtime.credentials import resolve_credentials, resolve_region
+
+    if not args.service:
+        raise ConfigError("no FC service: pass --service or set FC_SERVICE. The FC 2.0 API that fc2 speaks "
+                          "addresses functions as service/function; for a function deployed by fc3 "
+                          "(FC 3.0, no service) use `s invoke` (see docs/deploy.md)")
+    credentials = resolve_credentials()
+    if credentials is None:
+        raise ConfigError("no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
+                          "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    region = args.region or resolve_region()
+    account_id = os.environ.get("FC_ACCOUNT_ID") or os.environ.get("ALIBABA_CLOUD_ACCOUNT_ID")
+    payload = read_input(args.event)
+    result = invoke(args.function, payload, service=args.service, credentials=credentials,
+                    endpoint=fc_endpoint(account_id, region), qualifier=args.qualifier,
+                    asynchronous=args.asynchronous)
+    print_json({"function": args.function, "service": args.service, "qualifier": args.qualifier or "LATEST",
+                "invocation": "async" if args.asynchronous else "sync", "status": result.status,
+                "request_id": result.request_id, "response": result.response()})
     return 0
