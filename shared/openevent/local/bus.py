@@ -95,6 +95,10 @@ class LocalBus:
         raw = json.dumps(event, ensure_ascii=False).encode()
         return [self._invoke(fn, raw, event) for fn in self.route(event)]
 
+    def invoke_direct(self, function: str, event: Mapping[str, Any]) -> Delivery:
+        """Invoke one function with ``event`` without routing (e.g. an FC timer trigger's event)."""
+        return self._invoke(function, json.dumps(event, ensure_ascii=False).encode(), event)
+
     def _invoke(self, function: str, raw: bytes, event: Mapping[str, Any]) -> Delivery:
         errors: list[str] = []
         started = time.perf_counter()

@@ -10,6 +10,7 @@ every step behaved as scripted.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -31,6 +32,8 @@ class Step:
     event: dict[str, Any]
     check: Check
     group: str = ""
+    direct: bool = False  # invoke ``function`` directly (an FC timer trigger), not through the bus
+    wait_s: float = 0.0  # real time to let pass before the step (a digest window)
 
 
 @dataclass
@@ -216,12 +219,15 @@ def run_demo(template: str | None = "s.yaml", storm: int = 200, progress: TextIO
     plan = list(steps) if steps is not None else script(storm)
     results: list[StepResult] = []
     with LocalStack() as stack:
-        bus = LocalBus(template=template, env=stack.env, backoff_s=0.01)
+        env = {**stack.env, "NOTIFY_DIGEST_WINDOW_S": "2", "NOTIFY_LANG": "en"}
+        bus = LocalBus(template=template, env=env, backoff_s=0.01)
         bar = Progress(len(plan), progress)
         ctx = DemoContext(stack)
         for step in plan:
+            if step.wait_s:
+                time.sleep(step.wait_s)
             ctx.inbox_before = len(stack.inbox())
-            deliveries = bus.deliver(step.event)
+            deliveries = [bus.invoke_direct(step.function, step.event)] if step.direct else bus.deliver(step.event)
             handled = [d for d in deliveries if d.function == step.function]
             if not handled:
                 ok, outcome = False, f"not routed to {step.function} (routed to {[d.function for d in deliveries]})"
@@ -235,7 +241,7 @@ def run_demo(template: str | None = "s.yaml", storm: int = 200, progress: TextIO
                 prev.ok = prev.ok and ok
                 prev.outcome, prev.destinations = outcome, _merge(prev.destinations, _destinations(ctx))
             else:
-                results.append(StepResult(step.title, step.function, step.event["type"], ok, outcome,
+                results.append(StepResult(step.title, step.function, str(step.event.get("type", "timer")), ok, outcome,
                                           _destinations(ctx), step.group))
             bar.advance(step.title)
         return DemoReport(results, list(bus.failures))
