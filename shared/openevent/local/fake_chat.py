@@ -51,9 +51,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
+
+from openevent.local.http_service import LocalHttpService
 
 Vendor = Literal["dingtalk", "feishu", "wecom", "slack", "webhook"]
 Fault = Literal["throttle", "server_error"]
@@ -116,47 +118,29 @@ def _plain(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) ->
     return _Answer(status, text.encode("utf-8"), "text/html", headers)
 
 
-class FakeChat:
+class FakeChat(LocalHttpService):
     """The fake chat vendors; use as a context manager or call :meth:`start` / :meth:`stop`."""
 
     def __init__(self, *, clock: Callable[[], float] = time.time, slack_burst: int = 3) -> None:
+        super().__init__()
         self.clock = clock
         self.slack_burst = slack_burst
         self._robots: dict[tuple[Vendor, str], _Robot] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeChat:
+    service_name = "fake-chat"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(_Handler):
             chat = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="fake-chat", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeChat:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        return Handler
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "FakeChat is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
 
     # -- robots ----------------------------------------------------------------------------
     def _add(self, vendor: Vendor, target: str, secret: str | None, keywords: Iterable[str]) -> None:

@@ -48,12 +48,13 @@ import uuid
 from calendar import timegm
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from openevent.dataworks.client import API_VERSION, LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
 from openevent.local.fake_dataworks_world import DEFAULT_EXTENSION_CODE, World, seed_world
+from openevent.local.http_service import LocalHttpService
 
 TIMESTAMP_TOLERANCE_S = 15 * 60
 HOST_ID = "dataworks.cn-hangzhou.aliyuncs.com"
@@ -179,7 +180,7 @@ def sign(method: str, params: dict[str, str], secret: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- server
-class FakeDataWorks:
+class FakeDataWorks(LocalHttpService):
     """The fake service. Use as a context manager, or ``start()``/``stop()``.
 
     ``now`` (epoch seconds) is what ``Timestamp`` is checked against; tests may replace it.
@@ -195,52 +196,33 @@ class FakeDataWorks:
         now: Callable[[], float] = time.time,
         region: str = "cn-hangzhou",
     ) -> None:
+        super().__init__(host, port)
         self.world = world or seed_world()
         self._keys: dict[str, AccessKey] = {}
         for key in keys or [AccessKey(LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET)]:
             self._keys[key.key_id] = key
         self.now = now
         self.region = region
-        self._host, self._port = host, port
         self._lock = threading.Lock()
         self._nonces: dict[str, float] = {}
         self._faults: list[Fault] = []
         self._callbacks: list[ReceivedCallback] = []
         self._requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle
-    def start(self) -> FakeDataWorks:
-        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-dataworks",
-                                        daemon=True)
-        self._thread.start()
-        return self
+    service_name = "fake-dataworks"
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeDataWorks:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def endpoint(self) -> str:
         """``http://127.0.0.1:<port>`` — the value for ``DATAWORKS_ENDPOINT``."""
-        if self._server is None:
-            raise RuntimeError("FakeDataWorks is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
+        return self.url
 
     # -- configuration
     def add_key(self, key_id: str, secret: str, security_token: str | None = None) -> AccessKey:

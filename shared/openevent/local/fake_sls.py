@@ -44,9 +44,11 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from openevent.local.http_service import LocalHttpService
 
 API_VERSION = "0.6.0"
 TIME_TOLERANCE_S = 15 * 60
@@ -123,7 +125,7 @@ def sign(text: str, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha1).digest()).decode()
 
 
-class FakeSls:
+class FakeSls(LocalHttpService):
     """The fake service. Use as a context manager, or ``start()``/``stop()``.
 
     ``projects`` maps project names to their logstores; ``now`` (epoch seconds) is what ``Date`` is
@@ -132,43 +134,24 @@ class FakeSls:
 
     def __init__(self, *, projects: Mapping[str, Iterable[str]] | None = None, keys: Iterable[SlsKey] | None = None,
                  host: str = "127.0.0.1", port: int = 0, now: Callable[[], float] = time.time) -> None:
+        super().__init__(host, port)
         self.projects = {p: set(stores) for p, stores in (projects or {"openevent-audit": ["audit"]}).items()}
         self._keys = {k.key_id: k for k in (keys or [SlsKey(SLS_DEMO_KEY_ID, SLS_DEMO_KEY_SECRET)])}
         self.now = now
-        self._host, self._port = host, port
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
         self._groups: list[LogGroupRecord] = []
         self.rejected: list[tuple[int, str]] = []
-        self._server: ThreadingHTTPServer | None = None
 
-    # -- lifecycle
-    def start(self) -> FakeSls:
-        server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-sls", daemon=True).start()
-        return self
+    service_name = "fake-sls"
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSls:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def endpoint(self) -> str:
         """``http://127.0.0.1:<port>`` — the ``sinks.sls.endpoint`` value."""
-        if self._server is None:
-            raise RuntimeError("FakeSls is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
+        return self.url
 
     # -- configuration and inspection
     def add_key(self, key_id: str, secret: str, security_token: str | None = None) -> SlsKey:
