@@ -166,7 +166,7 @@ def _resolve(value: Any, variables: Mapping[str, Any], env: Mapping[str, str]) -
 
     def text(match: re.Match[str]) -> str:
         found = _lookup(match, variables, env)
-        return match.group(0) if found is _UNRESOLVED else str(found)
+        return match.group(0) if found is _UNRESOLVED else str(_resolve(found, variables, env))
 
     return _REF.sub(text, value)
 
