@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openevent.local.functions import list_functions
-from openevent.local.invoke import InvokeResult, invoke
+from openevent.local.functions import Handler, list_functions, load_handler
+from openevent.local.invoke import InvokeResult, function_env, invoke
 
 
 @dataclass
@@ -82,6 +82,7 @@ class LocalBus:
         self.timeout_s = timeout_s
         self.sleep = sleep
         self.failures: list[dict[str, Any]] = []
+        self._handlers: dict[str, Handler] = {}  # one warm "FC instance" per function, owned by this bus
         self._lock = threading.Lock()  # one invocation at a time: functions share this process's environment
 
     def route(self, event: Mapping[str, Any]) -> list[str]:
@@ -95,6 +96,12 @@ class LocalBus:
         raw = json.dumps(event, ensure_ascii=False).encode()
         return [self._invoke(fn, raw, event) for fn in self.route(event)]
 
+    def _handler(self, function: str) -> Handler:
+        if function not in self._handlers:
+            with function_env(function, None, self.env):
+                self._handlers[function] = load_handler(function, fresh=True)
+        return self._handlers[function]
+
     def invoke_direct(self, function: str, event: Mapping[str, Any]) -> Delivery:
         """Invoke one function with ``event`` without routing (e.g. an FC timer trigger's event)."""
         return self._invoke(function, json.dumps(event, ensure_ascii=False).encode(), event)
@@ -106,7 +113,8 @@ class LocalBus:
         while True:
             attempts += 1
             with self._lock:
-                outcome: InvokeResult = invoke(function, raw, env=self.env, timeout_s=self.timeout_s, reuse=True)
+                outcome: InvokeResult = invoke(function, raw, env=self.env, timeout_s=self.timeout_s,
+                                               handler=self._handler(function))
             if outcome.ok:
                 break
             errors.append(f"{outcome.error_type}: {outcome.error}")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from openevent.local.functions import default_config, load_handler
+from openevent.local.functions import Handler, default_config, load_handler
 from openevent.runtime.context import LocalContext
 from openevent.runtime.credentials import resolve_region
 
@@ -57,17 +57,18 @@ def function_env(function: str, config: str | None, env: Mapping[str, str] | Non
 
 
 def invoke(function: str, event: bytes, *, config: str | None = None, env: Mapping[str, str] | None = None,
-           timeout_s: int = 30, fresh: bool = False, reuse: bool = False) -> InvokeResult:
+           timeout_s: int = 30, fresh: bool = False, handler: Handler | None = None) -> InvokeResult:
     """Run ``functions/<function>/index.py:handler`` on ``event``; never raises for handler errors.
 
     A one-off invocation with its own config or environment imports the function afresh (a new
-    FC instance); ``reuse`` keeps the loaded module between calls, as a warm FC instance does
-    (the local bus passes the same environment every time).
+    FC instance); passing ``handler`` (one loaded earlier) reuses that instance, as a warm FC
+    instance does (the local bus keeps one per function).
     """
     ctx = LocalContext(function_name=function, timeout_s=timeout_s, region=resolve_region())
     started = time.perf_counter()
     with function_env(function, config, env):
-        handler = load_handler(function, fresh=fresh or (not reuse and (bool(config) or bool(env))))
+        if handler is None:
+            handler = load_handler(function, fresh=fresh or bool(config) or bool(env))
         try:
             result = handler(event, ctx)
             return InvokeResult(function, True, result, None, None, ctx.request_id,
