@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from support import EVENTS_DIR
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
+from support import EVENTS_DIR, CliResult
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,3 +15,15 @@ def load_event(name: str) -> dict[str, Any]:
     """A corpus file by name (``DeleteProject`` or ``variants/batch_InstanceStatusChanges``)."""
     data: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+@dataclass
+class CliResult:
+    """What ``openevent …`` did: exit code, stdout, stderr (see the ``run_cli`` fixture)."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)

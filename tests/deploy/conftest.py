@@ -1,4 +1,4 @@
-"""Fixtures for the deploy tests: template paths, a running fake EventBridge, a CLI runner.
+"""Fixtures for the deploy tests: template paths and a running fake EventBridge (``run_cli`` is global).
 
 Shared constants live in ``deploy_constants`` (tests import that, never ``conftest``: with several
 ``conftest.py`` files, ``import conftest`` resolves to whichever pytest loaded last).
@@ -6,27 +6,13 @@ Shared constants live in ``deploy_constants`` (tests import that, never ``confte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from deploy_constants import ACCESS_KEY_ID, ACCESS_KEY_SECRET, ACCOUNT_ID, BUS, FIXTURES
 
-from openevent.cli import main
 from openevent.local.fake_eventbridge import FakeEventBridge
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @pytest.fixture
@@ -52,13 +38,3 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, fake: FakeEventBridge) -> pytest.Mo
     monkeypatch.setenv("FC_ACCOUNT_ID", ACCOUNT_ID)
     monkeypatch.setenv("EVENTBRIDGE_ENDPOINT", fake.endpoint)
     return monkeypatch
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run(*argv: str) -> CliResult:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
