@@ -7,11 +7,9 @@ as JSON text), so the logstore can be indexed and queried field by field; ``audi
 deduplicate on. The request carries ``topic`` and ``tags`` (``__tag__:…``) from the config.
 
 Records go in batches of ``batch_size``; when a batch fails the error names the records of the
-batches already stored, so a retry sends only the rest. Transient service answers
-(``WriteQuotaExceed``, ``ShardWriteQuotaExceed``, ``ServerBusy``, ``InternalServerError``,
-``RequestTimeout``, network errors) raise a transient :class:`SinkError`; others (bad signature,
-unknown project or logstore, …) a permanent one. The SDK itself already retries 5xx answers and
-connection errors (up to 10 times, one second apart) before it gives up.
+batches already stored, so a retry sends only the rest. The request itself is
+:class:`openevent.sls.SlsWriter`'s: transient service answers raise a transient
+:class:`SinkError`, others a permanent one.
 
 Example:
     >>> from openevent.audit.config import SlsSinkConfig
@@ -34,10 +32,8 @@ from openevent.audit.config import SlsSinkConfig
 from openevent.audit.record import AuditRecord
 from openevent.audit.sinks.base import SinkError
 from openevent.runtime.credentials import Credentials
-from openevent.runtime.redact import redact_text, register_secret
+from openevent.sls import SlsError, SlsTarget, SlsWriter
 
-TRANSIENT_CODES = frozenset({"WriteQuotaExceed", "ShardWriteQuotaExceed", "ServerBusy", "InternalServerError",
-                             "RequestTimeout", "LogRequestError"})
 _NESTED = ("actor", "resource", "where", "outcome", "origin")
 _JSON = ("before", "after", "diff", "details")
 
@@ -87,13 +83,6 @@ def log_time(record: AuditRecord) -> int:
     return 0
 
 
-def _is_ip_with_port(endpoint: str) -> bool:
-    host = endpoint.split("://", 1)[-1].split("/", 1)[0]
-    name, _, port = host.rpartition(":")
-    parts = name.split(".")
-    return bool(port) and len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
-
-
 class SlsSink:
     """PutLogs to ``config.project``/``config.logstore`` with ``credentials`` (AccessKey or STS)."""
 
@@ -102,51 +91,19 @@ class SlsSink:
     def __init__(self, config: SlsSinkConfig, credentials: Credentials | None) -> None:
         self.config = config
         self.credentials = credentials
-        self._client: Any = None
-        if credentials is not None:
-            register_secret(credentials.access_key_secret)
-            register_secret(credentials.security_token)
+        self._writer = SlsWriter(SlsTarget(
+            endpoint=config.endpoint or "", project=config.project or "", logstore=config.logstore or "",
+            topic=config.topic, source=config.source, tags=dict(config.tags), compress=config.compress,
+            timeout_s=config.timeout_s), credentials)
 
     def write(self, records: Sequence[AuditRecord]) -> None:
-        if not records:
-            return
-        if self.credentials is None:
-            raise SinkError(self.name, "no credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET or the FC role)",
-                            transient=False, code="MissingCredentials")
-        client = self._get_client()
-        from aliyun.log import LogException, LogItem, PutLogsRequest
-
-        cfg = self.config
         stored: list[str] = []
-        size = cfg.batch_size
+        size = self.config.batch_size
         for start in range(0, len(records), size):
             batch = records[start:start + size]
-            items = [LogItem(timestamp=log_time(r), contents=log_contents(r)) for r in batch]
-            request = PutLogsRequest(project=cfg.project, logstore=cfg.logstore, topic=cfg.topic,
-                                     source=cfg.source or "openevent", logitems=items,
-                                     logtags=sorted(cfg.tags.items()) or None, compress=cfg.compress)
             try:
-                client.put_logs(request)
-            except LogException as exc:
-                code = str(exc.get_error_code())
-                message = redact_text(str(exc.get_error_message()))[:300]
-                raise SinkError(self.name, f"PutLogs failed: {code}: {message}", code=code,
-                                transient=code in TRANSIENT_CODES, stored=stored) from None
+                self._writer.put([(log_time(r), log_contents(r)) for r in batch])
+            except SlsError as exc:
+                raise SinkError(self.name, f"PutLogs failed: {exc}", code=exc.code, transient=exc.transient,
+                                stored=stored) from None
             stored.extend(r.audit_id for r in batch)
-
-    def _get_client(self) -> Any:
-        if self._client is None:
-            from aliyun.log import LogClient
-
-            creds = self.credentials
-            assert creds is not None
-            assert self.config.endpoint is not None
-            client: Any = LogClient(self.config.endpoint, creds.access_key_id, creds.access_key_secret,
-                               securityToken=creds.security_token, source=self.config.source or "openevent")
-            client.timeout = self.config.timeout_s
-            if _is_ip_with_port(self.config.endpoint):
-                # the SDK recognises only a bare IP as such; with a port it would put the project in
-                # front of the IP (``project.127.0.0.1:8080``), which no resolver knows
-                client._isRowIp = True
-            self._client = client
-        return self._client
