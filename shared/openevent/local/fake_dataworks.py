@@ -37,9 +37,7 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import hmac
 import json
 import threading
@@ -50,11 +48,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from openevent.dataworks.client import API_VERSION, LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
 from openevent.local.fake_dataworks_world import DEFAULT_EXTENSION_CODE, World, seed_world
 from openevent.local.http_service import LocalHttpService
+from openevent.local.rpc_signature import percent_encode, sign, string_to_sign
 
 TIMESTAMP_TOLERANCE_S = 15 * 60
 HOST_ID = "dataworks.cn-hangzhou.aliyuncs.com"
@@ -149,34 +148,6 @@ class _ApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
-
-
-# ------------------------------------------------------------------------------------------ signing
-def percent_encode(value: str) -> str:
-    """RFC 3986 encoding used by the RPC signature (space → %20, * → %2A, ~ kept).
-
-    Example:
-        >>> percent_encode("a b*c~/")
-        'a%20b%2Ac~%2F'
-    """
-    return quote(value, safe="~")
-
-
-def string_to_sign(method: str, params: dict[str, str]) -> str:
-    """``METHOD&%2F&percentEncode(sorted canonical query)`` over ``params`` (without ``Signature``)."""
-    canonical = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))
-    return f"{method}&%2F&{percent_encode(canonical)}"
-
-
-def sign(method: str, params: dict[str, str], secret: str) -> str:
-    """The RPC v1 signature: base64(HMAC-SHA1(secret + "&", string_to_sign)).
-
-    Example:
-        >>> sign("POST", {"Action": "GetProject"}, "s")
-        '9UwJIqwkiGFpalzlixjIAeAtMyo='
-    """
-    digest = hmac.new((secret + "&").encode(), string_to_sign(method, params).encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
 
 
 # ------------------------------------------------------------------------------------------- server

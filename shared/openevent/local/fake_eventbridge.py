@@ -22,8 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import threading
@@ -33,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from openevent.deploy.pattern import PatternError, parse_pattern
+from openevent.local.rpc_signature import sign as rpc_signature
 from openevent.runtime.redact import register_secret
 
 API_VERSION = "2020-04-01"
@@ -91,24 +90,6 @@ class _ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, *, business: bool = False) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.business = status, code, message, business
-
-
-def _percent(value: str) -> str:
-    return quote(value, safe="~")
-
-
-def rpc_signature(method: str, params: dict[str, str], secret: str) -> str:
-    """The RPC v1 signature of ``params`` (everything but ``Signature``), as the SDK computes it.
-
-    Example:
-        >>> rpc_signature("POST", {"Action": "GetRule"}, "s")
-        'mAr+LIqN6yFG6/GH/CxpO/KCPSA='
-    """
-    pairs = sorted((k, v) for k, v in params.items() if k != "Signature")
-    canonical = "&".join(f"{_percent(k)}={_percent(v)}" for k, v in pairs)
-    string_to_sign = f"{method}&%2F&{_percent(canonical)}"
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
 
 
 class FakeEventBridge:
