@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from fixtures.redis_server import RedisServer, require_redis_server
 from support import EVENTS_DIR, CliResult
 
 
@@ -41,3 +42,10 @@ def _logs_on_stdout() -> None:
     from openevent.runtime.logging import configure_logging
 
     configure_logging("stdout", force=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free 127.0.0.1 port, one for the whole session (CI installs it)."""
+    with RedisServer(require_redis_server()) as server:
+        yield server.url

@@ -24,8 +24,6 @@ for _path in (Path(__file__).resolve().parents[1], Path(__file__).resolve().pare
 
 from alerting_support import INSTANCE_ID, LOG, NODE_ID, OWNER_UID, WORKSPACE, FakeClock  # noqa: E402
 
-from fixtures.redis_server import RedisServer, require_redis_server  # noqa: E402
-
 
 @pytest.fixture
 def clock() -> FakeClock:
@@ -90,12 +88,6 @@ def make_notifier(clock: FakeClock) -> Callable[..., Notifier]:
 def dingtalk(chat: FakeChat) -> str:
     """The URL of a signed DingTalk robot (token ``tok``) on the fake chat server."""
     return chat.dingtalk_robot("tok", secret="SEC-test-secret")
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    with RedisServer(require_redis_server()) as server:
-        yield server.url
 
 
 os.environ.setdefault("OPENEVENT_LOG_STREAM", "stderr")

@@ -18,17 +18,8 @@ for _path in (Path(__file__).resolve().parents[1], Path(__file__).resolve().pare
 
 from state_harness import Harness, make_harness  # noqa: E402
 
-from fixtures.redis_server import RedisServer, require_redis_server  # noqa: E402
-
 BACKENDS = ["memory", "sqlite", "redis"]
 SHARED_BACKENDS = ["sqlite", "redis"]
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a free 127.0.0.1 port for the whole session."""
-    with RedisServer(require_redis_server()) as server:
-        yield server.url
 
 
 @pytest.fixture(params=BACKENDS)
