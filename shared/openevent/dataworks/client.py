@@ -51,7 +51,7 @@ API_VERSION = "2020-05-18"
 PRODUCT = "dataworks-public"
 REQUEST_MODULE = "aliyunsdkdataworks_public.request.v20200518"
 # A well-known, non-secret key pair used only against a loopback DATAWORKS_ENDPOINT (the local fake).
-LOCAL_DEMO_ACCESS_KEY_ID = "LTAI5tLocalDemoKey000001"
+LOCAL_DEMO_ACCESS_KEY_ID = "OpenEventLocalDemoKey01"
 LOCAL_DEMO_ACCESS_KEY_SECRET = "local-demo-secret-not-a-real-key"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0

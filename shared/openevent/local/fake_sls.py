@@ -53,7 +53,7 @@ from openevent.local.http_service import LocalHttpService
 API_VERSION = "0.6.0"
 TIME_TOLERANCE_S = 15 * 60
 # A well-known, non-secret key pair the fake accepts by default (never valid anywhere else).
-SLS_DEMO_KEY_ID = "LTAI5tLocalSlsDemo000001"
+SLS_DEMO_KEY_ID = "OpenEventLocalSlsDemo01"
 SLS_DEMO_KEY_SECRET = "local-sls-demo-secret-not-real"
 
 # fault code -> (HTTP status, message) as the service answers them
