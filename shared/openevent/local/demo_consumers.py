@@ -12,7 +12,7 @@ from typing import Any
 from openevent.events import sample_data as S
 from openevent.events.samples import sample_event
 from openevent.local.bus import Delivery
-from openevent.local.demo import DemoContext, Step, _failure_text, _result
+from openevent.local.demo import DEMO_DIGEST_WINDOW_S, DemoContext, Step, _failure_text, _result
 from openevent.local.stack import DINGTALK_TOKEN
 
 AUDITOR, NOTIFIER, DQ = "node_change_auditor", "instance_status_notifier", "dq_result_forwarder"
@@ -20,7 +20,6 @@ STATUS = "dataworks:InstanceStatusChanges:InstanceStatusChanges"
 NODE_UPDATED = "dataworks:NodeChange:NodeChangeUpdated"
 DQ_FINISHED = "dataworks:DqcCheck:DqcCheckFinishedEvent"
 STORM_FIRST_INSTANCE = 523536700000
-DIGEST_WINDOW_S = 2
 
 
 # ------------------------------------------------------------------------------------- auditor
@@ -132,9 +131,9 @@ def notifier_steps(storm: int) -> list[Step]:
                                       "data.nodeId": 700004130000 + i})
         check = _MarkStormStart() if i == 0 else storm_member
         steps.append(Step(f"01:00 storm: {storm} failures in one minute", NOTIFIER, event, check, group="storm"))
-    steps.append(Step(f"01:01 digest window ({DIGEST_WINDOW_S} s here) ends: timer trigger flushes", NOTIFIER,
+    steps.append(Step(f"01:01 digest window ({DEMO_DIGEST_WINDOW_S} s here) ends: timer trigger flushes", NOTIFIER,
                       {"triggerTime": "2025-03-14T01:01:00Z", "triggerName": "digest-flush", "payload": "flush"},
-                      storm_flushed(storm), direct=True, wait_s=DIGEST_WINDOW_S + 0.5))
+                      storm_flushed(storm), direct=True, wait_s=DEMO_DIGEST_WINDOW_S + 0.5))
     return steps
 
 
