@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +27,18 @@ class CliResult:
 
     def json(self) -> Any:
         return json.loads(self.out)
+
+
+@dataclass
+class FakeClock:
+    """A monotonic clock whose ``sleep`` only advances it (tests never wait)."""
+
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

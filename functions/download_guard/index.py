@@ -1,26 +1,18 @@
 """FC function: answers DataWorks' data download and upload extension points.
 
-Handles ``DownloadResources``, ``DownloadResourcesExecute`` and ``UploadDataToTable``, both
-from EventBridge (answer through ``CallbackExtension``) and as a direct Function Compute
-extension call (``messageId``/``messageBody``; the decision is the return value).
+From EventBridge (answered through ``CallbackExtension``) and as a direct Function Compute
+extension call (``messageId``/``messageBody``: the answer is the return value).
 All logic lives in :mod:`openevent.guard`; see ``config.yaml`` for the policy.
 """
 
-from __future__ import annotations
+from openevent.delivery.app import FunctionApp
 
-import os
-from typing import Any
-
-from openevent.guard.runner import GuardRunner
-from openevent.guard.transfer import collect_facts
-
-RUNNER = GuardRunner("download_guard", collect_facts, config_dir=os.path.dirname(os.path.abspath(__file__)))
-
-
-def initialize(context: Any) -> None:
-    """FC instance initializer (``index.initialize``): load and validate the policy once."""
-    RUNNER.initialize()
-
-
-def handler(event: bytes, context: Any) -> dict[str, Any]:
-    return RUNNER.handle(event, context)
+app = FunctionApp(
+    "download_guard", kind="guard", directory=__file__,
+    handles=("dataworks:ResourcesDownload:DownloadResources", "dataworks:ResourcesDownload:DownloadResourcesExecute",
+             "dataworks:ResourcesUpload:UploadDataToTable"),
+    factory="openevent.guard.transfer:build", config="openevent.guard.policy:Policy",
+)
+handler = app.handler
+initialize = app.initialize
+reset = app.reset

@@ -4,24 +4,13 @@ It also logs the ``ProjectDeleted`` post-event, linked to the decision that allo
 All logic lives in :mod:`openevent.guard`; see ``config.yaml`` for the policy.
 """
 
-from __future__ import annotations
+from openevent.delivery.app import FunctionApp
 
-import os
-from typing import Any
-
-from openevent.guard.runner import GuardRunner
-from openevent.guard.workspace import collect_facts, confirm_deleted
-
-RUNNER = GuardRunner(
-    "workspace_delete_guard", collect_facts, config_dir=os.path.dirname(os.path.abspath(__file__)),
-    confirm={"dataworks:ProjectChange:ProjectDeleted": confirm_deleted},
+app = FunctionApp(
+    "workspace_delete_guard", kind="guard", directory=__file__,
+    handles=("dataworks:ProjectChange:DeleteProject", "dataworks:ProjectChange:ProjectDeleted"),
+    factory="openevent.guard.workspace:build", config="openevent.guard.policy:Policy",
 )
-
-
-def initialize(context: Any) -> None:
-    """FC instance initializer (``index.initialize``): load and validate the policy once."""
-    RUNNER.initialize()
-
-
-def handler(event: bytes, context: Any) -> dict[str, Any]:
-    return RUNNER.handle(event, context)
+handler = app.handler
+initialize = app.initialize
+reset = app.reset

@@ -10,9 +10,10 @@ import pytest
 
 from openevent.dataworks.client import DataWorksClient
 from openevent.dataworks.enrichment import PROJECT_CACHE
-from openevent.dataworks.retry import FakeClock, RetryPolicy
+from openevent.delivery.retry import RetryPolicy
 from openevent.local.fake_dataworks import FakeDataWorks
 from openevent.runtime.credentials import Credentials
+from support import FakeClock
 
 AK_ID, AK_SECRET = "LTAI5tTestKey0000000001", "test-secret-Abc123/+="
 STS_ID, STS_SECRET = "STS.NUxTestKey000001", "sts-secret-Xyz789/+="

@@ -14,8 +14,8 @@ from openevent.dataworks.enrichment import (
     get_project,
 )
 from openevent.dataworks.errors import DataWorksApiError
-from openevent.dataworks.retry import FakeClock
 from openevent.local.fake_dataworks import FakeDataWorks
+from support import FakeClock
 
 SEEDED_MESSAGE = "8a8b8c8d-0000-4000-8000-000000000001"
 

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from openevent.dataworks.client import DataWorksClient
 from openevent.dataworks.errors import DataWorksApiError
-from openevent.dataworks.retry import FakeClock, RetryPolicy
+from openevent.delivery.budget import Budget, activate
+from openevent.delivery.retry import RetryPolicy
 from openevent.local.fake_dataworks import DEFAULT_EXTENSION_CODE, FakeDataWorks
-from openevent.runtime.context import LocalContext
+from support import FakeClock
 
 ClientFactory = Callable[..., DataWorksClient]
 PARAMS = {"ExtensionCode": DEFAULT_EXTENSION_CODE, "MessageId": "m-1", "CheckResult": "FAIL"}
 
 
-class FixedRemaining(LocalContext):
-    """An FC context that always has ``millis`` left (time is driven by the FakeClock instead)."""
-
-    millis: int = 0
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.millis
-
-
-def _context(seconds: float) -> FixedRemaining:
-    ctx = FixedRemaining(function_name="guard", timeout_s=60)
-    ctx.millis = int(seconds * 1000)
-    return ctx
+def in_budget(clock: FakeClock, seconds: float, *, margin_s: float = 0.0, reserve_s: float = 0.0) -> Any:
+    """Run the block as an invocation with ``seconds`` left on the fake clock."""
+    return activate(Budget(timeout_s=seconds, margin_s=margin_s, reserve_s=reserve_s, clock=clock))
 
 
 @pytest.mark.parametrize("kind", ["unavailable", "internal", "throttle"])
@@ -91,10 +83,9 @@ def test_no_retry_starts_when_the_backoff_would_cross_the_deadline(fake: FakeDat
                                                                    make_client: ClientFactory,
                                                                    clock: FakeClock) -> None:
     fake.fail_next(5, "unavailable")
-    client = make_client(context=_context(1.0), deadline_margin_s=0.0,
-                         policy=RetryPolicy(max_attempts=10, base_delay_s=0.5, min_attempt_s=0.3))
+    client = make_client(policy=RetryPolicy(max_attempts=10, base_delay_s=0.5, min_attempt_s=0.3))
 
-    with pytest.raises(DataWorksApiError) as caught:
+    with in_budget(clock, 1.0), pytest.raises(DataWorksApiError) as caught:
         client.call("CallbackExtension", PARAMS)
 
     # attempt 1 fails, sleep 0.5 (t=0.5), attempt 2 fails; the next backoff (1.0) would end past 1.0 s
@@ -102,19 +93,18 @@ def test_no_retry_starts_when_the_backoff_would_cross_the_deadline(fake: FakeDat
     assert clock.sleeps == [0.5]
 
 
-def test_a_call_with_no_time_left_is_not_attempted(fake: FakeDataWorks, make_client: ClientFactory) -> None:
-    client = make_client(context=_context(0.6), deadline_margin_s=0.5)
+def test_a_call_with_no_time_left_is_not_attempted(fake: FakeDataWorks, make_client: ClientFactory,
+                                                   clock: FakeClock) -> None:
+    client = make_client()
 
-    with pytest.raises(DataWorksApiError) as caught:
+    with in_budget(clock, 0.6, margin_s=0.5), pytest.raises(DataWorksApiError) as caught:
         client.call("CallbackExtension", PARAMS)
 
     assert (caught.value.code, caught.value.attempts) == ("DeadlineExceeded", 0)
     assert fake.requests == []
 
 
-def test_attempt_timeouts_are_bounded_by_the_remaining_time(make_client: ClientFactory,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    client = make_client(context=_context(2.0), deadline_margin_s=0.5)
+def _spy_timeouts(client: DataWorksClient, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     seen: list[float] = []
     real_attempt = client._attempt
 
@@ -123,9 +113,46 @@ def test_attempt_timeouts_are_bounded_by_the_remaining_time(make_client: ClientF
         return real_attempt(action, params, timeout_s)
 
     monkeypatch.setattr(client, "_attempt", spy)
-    client.call("CallbackExtension", PARAMS)
+    return seen
+
+
+def test_attempt_timeouts_are_bounded_by_the_remaining_time(make_client: ClientFactory, clock: FakeClock,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    client = make_client()
+    seen = _spy_timeouts(client, monkeypatch)
+
+    with in_budget(clock, 2.0, margin_s=0.5):
+        client.call("CallbackExtension", PARAMS)
 
     assert seen == [1.5]
+
+
+def test_an_ordinary_call_never_uses_the_reserve_kept_for_the_answer(fake: FakeDataWorks, make_client: ClientFactory,
+                                                                     clock: FakeClock,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.world.add_workspace(10001, "sales_dw")
+    client = make_client()
+    seen = _spy_timeouts(client, monkeypatch)
+
+    with in_budget(clock, 12.0, reserve_s=5.0):
+        client.call("GetProject", {"ProjectId": 10001})
+        client.invoke("CallbackExtension", PARAMS, use_reserve=True)
+
+    assert seen == [7.0, 10.0]  # GetProject: 12 - 5 reserved; the answer may use all 12 (capped at 10 a try)
+
+
+def test_an_ordinary_call_is_not_attempted_when_only_the_reserve_is_left(
+        fake: FakeDataWorks, make_client: ClientFactory, clock: FakeClock) -> None:
+    client = make_client()
+
+    with in_budget(clock, 10.0, reserve_s=5.0):
+        clock.now += 4.9
+        with pytest.raises(DataWorksApiError) as caught:
+            client.call("GetProject", {"ProjectId": 10001})
+        client.invoke("CallbackExtension", PARAMS, use_reserve=True)
+
+    assert caught.value.code == "DeadlineExceeded"
+    assert [r.action for r in fake.requests] == ["CallbackExtension"]
 
 
 def test_an_answer_slower_than_the_read_timeout_is_a_transient_error(fake: FakeDataWorks,

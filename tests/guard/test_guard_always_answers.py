@@ -55,13 +55,12 @@ def test_a_payload_that_fails_its_model_is_still_answered(dataworks, policy_file
     assert dataworks.callbacks_for(event["id"])[0].check_result == "OK"
 
 
-def test_a_message_without_a_readable_id_cannot_be_answered_and_says_so(dataworks, policy_file,  # type: ignore[no-untyped-def]
-                                                                        workspace_guard) -> None:
+def test_a_message_without_a_readable_id_cannot_be_answered_and_the_handler_raises(  # type: ignore[no-untyped-def]
+        dataworks, policy_file, workspace_guard) -> None:
     policy_file(PROTECT_PROD)
     runner = workspace_guard()
-    out = runner.handle(b"{not json", ctx(runner))
-    assert out["decision"] is None and out["callback"] == {"api": None, "sent": False}
-    assert "cannot answer" in out["message"]
+    with pytest.raises(GuardCallbackError, match="cannot answer"):
+        runner.handle(b"{not json", ctx(runner))
     assert dataworks.callbacks == []
 
 

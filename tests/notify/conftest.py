@@ -61,7 +61,7 @@ def transport() -> Iterator[RequestsTransport]:
 @pytest.fixture
 def retry_opts(clock: FakeClock) -> dict[str, Any]:
     """Keyword arguments for send_with_retry/send_all that run on the fake clock."""
-    return {"clock": clock.monotonic, "sleep": clock.sleep}
+    return {"clock": clock.monotonic, "sleep": clock.sleep, "rng": lambda: 1.0}
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from openevent.runtime.context import LocalContext, remaining_seconds
+from openevent.runtime.context import LocalContext, running_on_fc
 from openevent.runtime.credentials import resolve_credentials, resolve_region
 
 
@@ -14,14 +14,12 @@ def test_local_context_has_the_fc_attributes() -> None:
     assert ctx.region == "cn-shanghai" and ctx.request_id and ctx.account_id
 
 
-def test_remaining_time_counts_down_from_the_timeout() -> None:
-    ctx = LocalContext(timeout_s=10)
-    assert 0 < remaining_seconds(ctx) <= 10
+def test_local_context_has_no_remaining_time_method_like_fc() -> None:
+    assert not hasattr(LocalContext(), "get_remaining_time_in_millis")
 
 
-def test_remaining_time_of_a_context_without_the_method_is_the_timeout() -> None:
-    ctx = SimpleNamespace(function=SimpleNamespace(timeout=7))
-    assert remaining_seconds(ctx) == 7
+def test_running_on_fc_is_told_by_the_runtime_variable() -> None:
+    assert running_on_fc({"FC_FUNCTION_NAME": "f"}) and not running_on_fc({})
 
 
 def test_credentials_come_from_the_environment_first() -> None:

@@ -119,7 +119,8 @@ def send_callback(
 
     The client defaults to :meth:`DataWorksClient.from_environment` (``context``, ``env``).
     Raises :class:`~openevent.dataworks.errors.DataWorksApiError` when DataWorks refuses or
-    cannot be reached within the deadline (after retries).
+    cannot be reached within the deadline (after retries), and
+    :class:`~openevent.dataworks.errors.DataWorksNotConfiguredError` on FC without credentials.
 
     Example:
         >>> send_callback("CallbackExtension", event.id, None, "FAIL", "[owner-only] ask the owner",
@@ -135,9 +136,9 @@ def send_callback(
         "sent_result": params["CheckResult"], "message": params.get(text_param, ""), "params": params,
         "endpoint": dw.endpoint,
     }
-    if not dw.can_send:
+    if dw.may_dry_run:
         return CallbackReceipt(**base, sent=False, dry_run=True)
-    response = dw.invoke(api, params)
+    response = dw.invoke(api, params, use_reserve=True)  # the answer may use the budget's reserve
     return CallbackReceipt(**base, sent=True, dry_run=False, request_id=response.request_id,
                            attempts=response.attempts)
 

@@ -7,13 +7,17 @@
 * region from :func:`openevent.runtime.credentials.resolve_region`;
 * endpoint ``DATAWORKS_ENDPOINT`` (``http://127.0.0.1:8765`` for the local fake; a value without
   a scheme means https), otherwise ``https://dataworks.<region>.aliyuncs.com``;
-* every attempt's connect/read timeouts are bounded by the invocation's remaining time, and
-  transient failures are retried (:mod:`openevent.dataworks.retry`);
+* every attempt's connect/read timeouts are drawn from the invocation's budget
+  (:mod:`openevent.delivery.budget`): enrichment from its ordinary share, callbacks
+  (``use_reserve=True``) from the reserve a guard keeps to answer; transient failures are
+  retried by the one retry loop (:func:`openevent.delivery.retry.retry_call`);
 * ``Success: false`` in a 200 answer raises :class:`DataWorksApiError` like an HTTP error does.
 
 Without credentials the client cannot send (``can_send`` is false, ``dry_reason`` says why); a
 loopback ``DATAWORKS_ENDPOINT`` without credentials uses the local demo key that
-:class:`openevent.local.fake_dataworks.FakeDataWorks` knows.
+:class:`openevent.local.fake_dataworks.FakeDataWorks` knows. On Function Compute
+(``FC_FUNCTION_NAME`` set by the runtime) missing credentials are an error
+(:class:`DataWorksNotConfiguredError`), never a dry run: DataWorks would wait forever.
 
 Example:
     >>> client = DataWorksClient.from_environment(env={"FC_REGION": "cn-shanghai"})
@@ -40,9 +44,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from openevent.dataworks.errors import DataWorksApiError, DataWorksNotConfiguredError
-from openevent.dataworks.retry import RetryPolicy, call_with_retry
+from openevent.delivery.budget import Budget, context_timeout_s, current_budget
+from openevent.delivery.retry import Attempt, RetryPolicy, retry_call
 from openevent.errors import ConfigError
-from openevent.runtime.context import remaining_seconds
+from openevent.runtime.context import running_on_fc
 from openevent.runtime.credentials import Credentials, resolve_credentials, resolve_region
 from openevent.runtime.logging import get_logger
 from openevent.runtime.redact import redact_text, register_secret
@@ -50,9 +55,6 @@ from openevent.runtime.redact import redact_text, register_secret
 API_VERSION = "2020-05-18"
 PRODUCT = "dataworks-public"
 REQUEST_MODULE = "aliyunsdkdataworks_public.request.v20200518"
-# A well-known, non-secret key pair used only against a loopback DATAWORKS_ENDPOINT (the local fake).
-LOCAL_DEMO_ACCESS_KEY_ID = "OpenEventLocalDemoKey01"
-LOCAL_DEMO_ACCESS_KEY_SECRET = "local-demo-secret-not-a-real-key"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -136,13 +138,15 @@ class DataWorksClient:
         rng: Callable[[], float] = random.random,
         connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
         read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
-        deadline_margin_s: float = 0.5,
         default_budget_s: float = 20.0,
+        on_fc: bool = False,
     ) -> None:
         self.region = region
         self.endpoint_overridden = endpoint is not None
         self.endpoint = normalize_endpoint(endpoint) if endpoint else regional_endpoint(region)
         if credentials is None and self.endpoint_overridden and is_loopback(self.endpoint):
+            from openevent.local.demo_keys import LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
+
             credentials = Credentials(LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET)
         self._credentials = credentials
         if credentials is not None:
@@ -154,8 +158,8 @@ class DataWorksClient:
         self.rng = rng
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
-        self.deadline_margin_s = deadline_margin_s
         self.default_budget_s = default_budget_s
+        self.on_fc = on_fc
 
     @classmethod
     def from_environment(cls, context: Any = None, env: Mapping[str, str] | None = None,
@@ -167,6 +171,7 @@ class DataWorksClient:
             True
         """
         environ = os.environ if env is None else env
+        options.setdefault("on_fc", running_on_fc(environ))
         return cls(region=resolve_region(context, environ), credentials=resolve_credentials(context, environ),
                    endpoint=environ.get("DATAWORKS_ENDPOINT") or None, context=context, **options)
 
@@ -184,6 +189,11 @@ class DataWorksClient:
                 "and no local DATAWORKS_ENDPOINT")
 
     @property
+    def may_dry_run(self) -> bool:
+        """True where a missing credential may mean "print what would be sent": never on FC."""
+        return not self.can_send and not self.on_fc
+
+    @property
     def uses_sts(self) -> bool:
         return self._credentials is not None and self._credentials.security_token is not None
 
@@ -191,11 +201,12 @@ class DataWorksClient:
         return (f"DataWorksClient(endpoint={self.endpoint!r}, region={self.region!r}, "
                 f"can_send={self.can_send})")
 
-    def deadline(self) -> float:
-        """The ``clock()`` value by which the current call must be finished."""
-        budget = (remaining_seconds(self.context, self.default_budget_s) if self.context is not None
-                  else self.default_budget_s)
-        return self.clock() + max(0.0, budget - self.deadline_margin_s)
+    def budget(self) -> Budget:
+        """The invocation's budget (the current one), else one of the context's timeout on this clock."""
+        active = current_budget()
+        if active is not None:
+            return active
+        return Budget(timeout_s=context_timeout_s(self.context, self.default_budget_s), clock=self.clock)
 
     def call(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Call ``action`` with ``params`` (setter names of the SDK request class); the parsed JSON answer.
@@ -208,35 +219,40 @@ class DataWorksClient:
         """
         return self.invoke(action, params).body
 
-    def invoke(self, action: str, params: Mapping[str, Any]) -> ApiResponse:
+    def invoke(self, action: str, params: Mapping[str, Any], *, use_reserve: bool = False) -> ApiResponse:
         """Like :meth:`call`, with the number of attempts and the time taken.
+
+        ``use_reserve`` lets the call draw on the budget's reserve (a guard's answer does;
+        enrichment does not, so it can never take the time the answer needs).
 
         Example:
             >>> client.invoke("GetProject", {"ProjectId": 10001}).attempts  # doctest: +SKIP
             1
         """
         if self._credentials is None:
-            raise DataWorksNotConfiguredError(f"cannot call {action}: {self.dry_reason}")
-        started = self.clock()
-        attempts = 0
+            where = " on Function Compute (is the function's role set?)" if self.on_fc else ""
+            raise DataWorksNotConfiguredError(f"cannot call {action}{where}: {self.dry_reason}")
+        budget = self.budget()
+        started = budget.clock()
 
-        def attempt(timeout_s: float) -> dict[str, Any]:
-            nonlocal attempts
-            attempts += 1
-            return self._attempt(action, params, timeout_s)
+        def on_retry(outcome: Attempt[dict[str, Any]], attempt_no: int, delay: float) -> None:
+            exc = outcome.error
+            fields = exc.as_log_fields() if isinstance(exc, DataWorksApiError) else {"error": str(exc)}
+            _log().warning("dataworks.retry", action=action, attempt=attempt_no, delay_s=round(delay, 3), **fields)
 
-        def on_retry(exc: DataWorksApiError, attempt_no: int, delay: float) -> None:
-            _log().warning("dataworks.retry", action=action, attempt=attempt_no, delay_s=round(delay, 3),
-                           **exc.as_log_fields())
+        def no_time() -> DataWorksApiError:
+            return DataWorksApiError("DeadlineExceeded", f"{budget.left(use_reserve=use_reserve):.2f}s left "
+                                     "before the deadline", transient=True, attempts=0)
 
         try:
-            body = call_with_retry(attempt, deadline=self.deadline(), policy=self.policy, clock=self.clock,
-                                   sleep=self.sleep, rng=self.rng, on_retry=on_retry)
+            body, attempts = retry_call(lambda timeout_s: self._attempt(action, params, timeout_s), _classify,
+                                        budget=budget, policy=self.policy, use_reserve=use_reserve,
+                                        sleep=self.sleep, rng=self.rng, on_retry=on_retry, no_time=no_time)
         except DataWorksApiError as exc:
             exc.action = action
             _log().warning("dataworks.call_failed", action=action, **exc.as_log_fields())
             raise
-        elapsed = self.clock() - started
+        elapsed = budget.clock() - started
         _log().debug("dataworks.call", action=action, request_id=body.get("RequestId"), attempts=attempts,
                      elapsed_ms=round(elapsed * 1000, 1))
         return ApiResponse(action=action, body=body, attempts=attempts, elapsed_s=elapsed)
@@ -261,6 +277,13 @@ class DataWorksClient:
     def _acs(self) -> Any:
         assert self._credentials is not None
         return _acs_client(self.region, self._credentials, direct=is_loopback(self.endpoint))
+
+
+def _classify(exc: BaseException) -> Attempt[dict[str, Any]]:
+    """The one classification of a DataWorks failure: its ``transient`` flag."""
+    if isinstance(exc, DataWorksApiError) and exc.transient:
+        return Attempt.retry(exc)
+    return Attempt.permanent(exc)
 
 
 def build_request(action: str, params: Mapping[str, Any]) -> Any:

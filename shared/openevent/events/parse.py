@@ -126,10 +126,18 @@ _FAST_CLASSES = _FastClasses()
 def _from_fc_extension(obj: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     code = obj.get("eventType")
     body = obj.get("messageBody")
-    message_id = obj.get("messageId")
+    message_id = obj.get("messageId") if isinstance(obj.get("messageId"), str | int) else None
+    etype_hint = BY_EVENT_CODE.get(code) if isinstance(code, str) else None
+    if isinstance(body, str):  # the body may arrive as JSON text (a Java caller serialising a String)
+        try:
+            body = pydantic_core.from_json(body)
+        except ValueError as exc:
+            raise EventParseError(f"is a string that is not JSON ({_first_line(exc)})",
+                                  field=_join(prefix, "messageBody"), message_id=_str(message_id),
+                                  event_type=etype_hint) from None
     if not isinstance(body, Mapping):
         raise EventParseError(f"must be a JSON object, not {_kind(body)}", field=_join(prefix, "messageBody"),
-                              message_id=_str(message_id))
+                              message_id=_str(message_id), event_type=etype_hint)
     if not isinstance(code, str) or not code:
         code = body.get("eventCode") if isinstance(body.get("eventCode"), str) else None
     if not code:

@@ -1,55 +1,66 @@
-"""The always-answer guard runner: parse → facts → policy → callback, on every path.
+"""The always-answer guard runner: parse → facts → policy → decision (stored once) → callback.
 
 DataWorks holds the user's operation in *Checking* until every enabled extension answers,
-so once a message id is known the runner answers on every path:
+so once a message id is known the runner answers on every path, inside the invocation's
+:class:`~openevent.delivery.budget.Budget`:
 
+* enrichment and state calls draw only on the budget's ordinary share; the reserve is kept
+  for the callback, so a hung GetProject or a hung Redis still leaves time to answer;
 * a payload that fails its model (but has a readable id), a policy file that does not load,
   an enrichment API that is down, or a rule that raises is *the guard's own trouble*: the
   answer follows the policy's ``failure_policy`` (``fail-closed`` → FAIL, ``fail-open`` → OK
-  with a warning; a policy that failed to load uses ``OPENEVENT_FAILURE_POLICY``, default
-  fail-closed), under the rule name ``failure-policy``;
-* the callback goes through the API the registry names for the event type, retried inside
-  the invocation's remaining time; if it still fails, the runner raises so FC's asynchronous
-  retry delivers the event again — deciding again gives the same answer (the decision id is
-  a hash of the message id and the policy revision);
-* an event already answered is not answered again (a done-marker per message id in the
-  state store), so a redelivery never sends a second, different answer;
-* in the Function Compute extension shape (``messageId``/``messageBody``) the decision is
-  the function's return value and no callback is sent.
+  with a warning; a policy that failed to load uses ``OPENEVENT_FAILURE_POLICY``), under the
+  rule name ``failure-policy``;
+* the decision is made **once per message** (:class:`~openevent.delivery.idempotency.Idempotency`):
+  stored before it is sent (first writer wins), resent as stored on a redelivery after a lost
+  callback, and never sent again once a callback succeeded;
+* every event of a batch whose id can be read is answered; an event that cannot be answered
+  (no readable id, a callback that still fails after retries, no credentials on FC) makes the
+  handler raise *after* the others are answered, so FC retries the invocation;
+* in the Function Compute extension shape (``messageId``/``messageBody``) the answer is the
+  return value (``CheckResult``/``CheckMessage`` per the failure policy on every path) and no
+  callback API is called.
 
 One structured ``guard.decision`` log line per event is the guard's audit trail.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import pydantic_core
+
+from openevent.delivery.budget import Budget, activate, current_budget
 from openevent.errors import ConfigError, EventParseError, OpenEventError
 from openevent.events import Event, parse
+from openevent.events.parse import parse_object
 from openevent.events.registry import spec_for
-from openevent.runtime.context import remaining_seconds
-from openevent.runtime.logging import bind_invocation, get_logger
+from openevent.guard.result import Decision, GuardResult, decision_id, facts_digest
+from openevent.runtime.logging import get_logger
 
 if TYPE_CHECKING:  # imported lazily at run time: importing a function's index stays cheap
+    from openevent.delivery.app import FunctionApp
+    from openevent.delivery.idempotency import Idempotency
     from openevent.guard.decision import Evaluation
     from openevent.guard.policy import LoadedPolicy, Policy
 
 FAILURE_RULE = "failure-policy"
 FAILURE_POLICY_ENV = "OPENEVENT_FAILURE_POLICY"
-CALLBACK_MARGIN_S = 0.5
+EXTENSION_CODE_ENV = "DATAWORKS_EXTENSION_CODE"
+_FC_KEYS = ("messageId", "messageBody")
 
 FactsFn = Callable[[Event, "GuardContext"], dict[str, Any]]
 ConfirmFn = Callable[[Event, "GuardContext"], dict[str, Any]]
+Item = Event | EventParseError
 
 
 class GuardCallbackError(OpenEventError):
-    """The answer could not be delivered to DataWorks after retries (FC should retry the event)."""
+    """An event could not be answered (callback failed after retries, no id, no credentials): FC retries."""
 
 
 @dataclass
@@ -72,37 +83,51 @@ class GuardContext:
         return self._client
 
 
+def extension_code_env(function: str) -> str:
+    """The per-guard extension code variable (it wins over ``DATAWORKS_EXTENSION_CODE``).
+
+    Example:
+        >>> extension_code_env("change_guard")
+        'DATAWORKS_EXTENSION_CODE_CHANGE_GUARD'
+    """
+    return f"{EXTENSION_CODE_ENV}_{function.upper()}"
+
+
 class GuardRunner:
     """One guard function: its name, its fact collector, its policy, its state.
 
-    Example (a function's ``index.py``)::
+    Example (what a guard module's ``build`` factory returns)::
 
-        RUNNER = GuardRunner("workspace_delete_guard", collect_facts, config_dir=HERE)
-
-        def handler(event, context):
-            return RUNNER.handle(event, context)
+        def build(app):
+            return GuardRunner(app.name, collect_facts, config_dir=app.directory, handles=app.handles)
     """
 
     def __init__(self, name: str, facts: FactsFn, *, config_dir: str | None = None,
-                 confirm: Mapping[str, ConfirmFn] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 confirm: Mapping[str, ConfirmFn] | None = None, handles: Sequence[str] | None = None,
+                 clock: Callable[[], float] = time.time, reserve_s: float | None = None) -> None:
         self.name = name
         self.collect_facts = facts
         self.confirm = dict(confirm or {})
         self.config_dir = config_dir
+        self.handles = tuple(handles) if handles is not None else None
         self.clock = clock
+        self.reserve_s = reserve_s
         self._loaded: LoadedPolicy | None = None
         self._load_error: ConfigError | None = None
         self._ready = False
         self._store: Any = None
+        self._idem: Idempotency | None = None
         self.log = get_logger(f"guard.{name}")
 
-    def initialize(self) -> None:
-        """Load the policy now (FC's instance initializer calls this; otherwise the first event does).
+    @classmethod
+    def for_app(cls, app: FunctionApp, facts: FactsFn, *,
+                confirm: Mapping[str, ConfirmFn] | None = None) -> GuardRunner:
+        """The runner of a declared guard function (what its factory returns)."""
+        return cls(app.name, facts, config_dir=app.directory, confirm=confirm, handles=app.handles,
+                   reserve_s=app.reserve_s)
 
-        Loading lazily keeps importing the function cheap (YAML and the policy models are not
-        needed to import ``index``); a bad policy is logged here, once per instance.
-        """
+    def initialize(self) -> None:
+        """Load the policy now (FC's instance initializer calls this; otherwise the first event does)."""
         if not self._ready:
             self.reload()
 
@@ -119,6 +144,7 @@ class GuardRunner:
             self._loaded, self._load_error = None, exc
             self.log.error("guard.policy_invalid", error=str(exc), path=path)
         self._ready = True
+        self._idem = None
 
     @property
     def load_error(self) -> ConfigError | None:
@@ -143,111 +169,184 @@ class GuardRunner:
 
     @property
     def store(self) -> Any:
+        """The state store (every call bounded by the budget); an unusable URL degrades to none."""
         if self._store is None:
-            from openevent.state import open_store
+            from openevent.delivery.app import open_bounded_store
 
-            self._store = open_store()
+            try:
+                self._store = open_bounded_store()
+            except Exception as exc:  # answering matters more than dedup
+                from openevent.state.bounded import unavailable_store
+
+                self.log.error("guard.state_unavailable", error=str(exc), effect="answering without deduplication")
+                self._store = unavailable_store(str(exc))
         return self._store
 
+    @property
+    def idempotency(self) -> Idempotency:
+        if self._idem is None:
+            from openevent.delivery.idempotency import Idempotency
+
+            self._idem = Idempotency(self.store, f"guard:{self.name}", ttl_s=self.policy.dedup_ttl_s,
+                                     clock=self.clock)
+        return self._idem
+
+    @property
+    def extension_code(self) -> str | None:
+        return (self.policy.extension_code or os.environ.get(extension_code_env(self.name))
+                or os.environ.get(EXTENSION_CODE_ENV))
+
     # -- the handler --------------------------------------------------------------------------
-    def handle(self, raw: Any, context: Any) -> dict[str, Any]:
+    def handle(self, raw: Any, context: Any, budget: Budget | None = None) -> dict[str, Any]:
         """Decide and answer one delivery (or each event of a batch)."""
+        if budget is None:
+            budget = current_budget()
+        if budget is None:
+            from openevent.delivery.app import GUARD_RESERVE_S
+
+            with activate(Budget.start(context, reserve_s=self.reserve_s or GUARD_RESERVE_S)) as started:
+                return self._handle(raw, context, started)
+        return self._handle(raw, context, budget)
+
+    def _handle(self, raw: Any, context: Any, budget: Budget) -> dict[str, Any]:
         started = time.perf_counter()
         self.initialize()
+        items, fc_shape, batch = self._read(raw)
+        results: list[dict[str, Any]] = []
+        failures: list[str] = []
+        for item in items:
+            try:
+                results.append(self._one(item, context, budget, started, fc_shape).to_dict())
+            except GuardCallbackError as exc:
+                failures.append(str(exc))
+        if failures:
+            raise GuardCallbackError(f"{len(failures)} of {len(items)} event(s) not answered: "
+                                     + "; ".join(failures) + "; FC will retry the event")
+        return {"results": results} if batch else results[0]
+
+    def _read(self, raw: Any) -> tuple[list[Item], bool, bool]:
+        """The events of a delivery, each parsed or its parse error; whether FC-direct; whether a batch."""
         try:
             parsed = parse(raw)
         except EventParseError as exc:
-            return self._unparseable(exc, context, started)
+            decoded = _decode(raw)
+            if isinstance(decoded, list) and decoded:
+                items: list[Item] = []
+                for i, obj in enumerate(decoded):
+                    try:
+                        items.append(parse_object(obj, index=i))
+                    except EventParseError as err:
+                        items.append(err)
+                return items, False, True
+            return [exc], isinstance(decoded, Mapping) and any(k in decoded for k in _FC_KEYS), False
         if isinstance(parsed, list):
-            return {"results": [self._one(ev, context, time.perf_counter()) for ev in parsed]}
-        return self._one(parsed, context, started)
+            return list(parsed), False, True
+        return [parsed], parsed.delivery == "fc-extension", False
 
-    def _one(self, event: Event, context: Any, started: float) -> dict[str, Any]:
-        bind_invocation(context, event, guard=self.name)
+    def _one(self, item: Item, context: Any, budget: Budget, started: float, fc_shape: bool) -> GuardResult:
+        if fc_shape:
+            return self._direct(item, context, budget, started)
+        if isinstance(item, EventParseError):
+            return self._unparseable(item, context, budget, started)
+        event = item
         if not event.is_extension:
             return self._confirmation(event, context)
-        previous = self._answered(event.message_id)
-        if previous is not None:
-            self.log.info("guard.duplicate", message_id=event.message_id, decision=previous.get("decision"))
-            return {**previous, "duplicate": True, "callback": {**previous.get("callback", {}), "sent": False}}
+        if self.handles is not None and event.type not in self.handles:
+            self.log.warning("guard.not_handled", event_type=event.type, message_id=event.message_id,
+                             handles=list(self.handles))
+            return GuardResult(event.message_id, event.type, None,
+                               extra={"ignored": f"{self.name} does not handle {event.type}"})
+        return self._decide_and_answer(event.message_id, event.type, event, context, budget, started)
+
+    # -- deciding once ------------------------------------------------------------------------
+    def _decide_and_answer(self, message_id: str, event_type: str, event: Event | None, context: Any,
+                           budget: Budget, started: float, trouble: str | None = None,
+                           fc_direct: bool = False) -> GuardResult:
+        idem = self.idempotency
+        claim = idem.claim(message_id, until=budget.wall_deadline)
+        if claim.state == "completed" and claim.result is not None:
+            self.log.info("guard.duplicate", message_id=message_id, decision=claim.result.get("decision"))
+            stored = claim.result
+            decision = Decision.from_doc(claim.data["decision"]) if "decision" in claim.data else None
+            return GuardResult(message_id, event_type, decision,
+                               delivery="fc-extension" if fc_direct else "eventbridge",
+                               callback={**stored.get("callback", {}), "sent": False}, duplicate=True)
+        facts: Mapping[str, Any] = {}
+        resent = "decision" in claim.data
+        if resent:
+            decision = Decision.from_doc(claim.data["decision"])
+            self.log.info("guard.resend", message_id=message_id, decision_id=decision.decision_id,
+                          decision=decision.result)
+        else:
+            facts, decision = self._decide(message_id, event_type, event, context, trouble)
+            decision = Decision.from_doc(idem.save(message_id, decision=decision.to_doc())["decision"])
+        result = GuardResult(message_id, event_type, decision, resent=resent,
+                             delivery="fc-extension" if fc_direct else "eventbridge")
+        error: Exception | None = None
+        if fc_direct:
+            result.callback = {"api": None, "sent": False, "delivery": "fc-extension"}
+        else:
+            try:
+                result.callback = self._send(event_type, message_id, decision, context)
+            except Exception as exc:
+                error = exc
+                result.callback = {"api": _api_of(event_type), "sent": False, "error": str(exc)}
+        result.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        self._record(result, event, facts)
+        if error is not None:
+            idem.release(message_id)  # the stored decision stays: the retry resends it
+            raise GuardCallbackError(f"{result.callback['api']} for message {message_id} failed: {error}") from error
+        idem.complete(message_id, result.to_dict())
+        self._link(event, result)
+        return result
+
+    def _decide(self, message_id: str, event_type: str, event: Event | None, context: Any,
+                trouble: str | None) -> tuple[Mapping[str, Any], Decision]:
         from openevent.guard.decision import evaluate
 
         policy = self.policy
         facts: dict[str, Any] = {}
-        trouble: str | None = None
         evaluation: Evaluation | None = None
-        if self._load_error is not None:
+        if trouble is None and self._load_error is not None:
             trouble = f"the policy could not be loaded ({self._load_error})"
-        else:
+        if trouble is None and event is not None:
             gctx = GuardContext(policy=policy, context=context, now=self._now(policy))
             try:
                 facts = self.collect_facts(event, gctx)
-                evaluation = evaluate(policy, facts, event.type)
+                evaluation = evaluate(policy, facts, event_type)
             except Exception as exc:  # the guard's own trouble: answer per failure policy, never crash
                 trouble = f"{type(exc).__name__}: {exc}"
         if evaluation is None:
             evaluation = self._failure_evaluation(policy, trouble or "unknown trouble")
-        return self._answer(event.type, event.message_id, event, evaluation, facts, context, started, trouble)
-
-    # -- answering ----------------------------------------------------------------------------
-    def _answer(self, event_type: str, message_id: str, event: Event | None, evaluation: Evaluation,
-                facts: Mapping[str, Any], context: Any, started: float, trouble: str | None) -> dict[str, Any]:
-        spec = spec_for(event_type)
-        api = spec.callback_api if spec is not None else "CallbackExtension"
-        decision_id = "dec-" + hashlib.sha256(f"{message_id}|{self.revision}".encode()).hexdigest()[:16]
-        result: dict[str, Any] = {
-            "message_id": message_id, "event_type": event_type, "decision": evaluation.result,
-            "rule": evaluation.rule, "message": evaluation.message, "mode": evaluation.mode,
-            "decision_id": decision_id, "policy_revision": self.revision,
-            "failure_policy": self.policy.failure_policy,
-        }
-        if evaluation.dry_run:
-            result["dry_run"] = [{"rule": m.rule, "action": m.action, "message": m.message}
-                                 for m in evaluation.dry_run]
         would = evaluation.would
-        if would is not None:
-            result["would"] = {"decision": would.result, "rule": would.rule, "message": would.message}
-        if trouble:
-            result["trouble"] = trouble
-        fc_shape = event is not None and event.delivery == "fc-extension"
-        error: Exception | None = None
-        if fc_shape:
-            # a direct FC extension call: DataWorks reads the answer from the return value
-            result["callback"] = {"api": None, "sent": False, "delivery": "fc-extension"}
-            result.update({"CheckResult": evaluation.result, "CheckMessage": evaluation.message})
-        else:
-            try:
-                result["callback"] = self._send(api, message_id, evaluation, context)
-            except Exception as exc:
-                error = exc
-                result["callback"] = {"api": api, "sent": False, "error": str(exc)}
-        latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        result["latency_ms"] = latency_ms
-        self._record(result, event, facts)
-        if error is not None:
-            raise GuardCallbackError(
-                f"{api} for message {message_id} failed after retries: {error}; FC will retry the event") from error
-        if result["callback"].get("sent") or fc_shape:
-            self._remember(message_id, result, event)
-        return result
+        decision = Decision(
+            result=evaluation.result, rule=evaluation.rule, message=evaluation.message, mode=evaluation.mode,
+            decision_id=decision_id(message_id, self.revision), policy_revision=self.revision,
+            failure_policy=policy.failure_policy, facts_digest=facts_digest(facts),
+            dry_run=tuple({"rule": m.rule, "action": m.action, "message": m.message} for m in evaluation.dry_run),
+            would=None if would is None else {"decision": would.result, "rule": would.rule, "message": would.message},
+            trouble=trouble)
+        return facts, decision
 
-    def _send(self, api: str | None, message_id: str, evaluation: Evaluation, context: Any) -> dict[str, Any]:
+    def _send(self, event_type: str, message_id: str, decision: Decision, context: Any) -> dict[str, Any]:
         from openevent.dataworks import DataWorksClient, send_callback
 
+        api = _api_of(event_type)
         client = DataWorksClient.from_environment(context)
-        budget = remaining_seconds(context) - CALLBACK_MARGIN_S
-        code = self.policy.extension_code or os.environ.get("DATAWORKS_EXTENSION_CODE")
-        if not code and not client.can_send:
+        code = self.extension_code
+        if not code and client.may_dry_run:
             code = "<DATAWORKS_EXTENSION_CODE is not set>"  # dry mode only prints what it would send
-        receipt = send_callback(api or "CallbackExtension", message_id, code,
-                                evaluation.result, evaluation.message, client=client, context=context)
+        if not code:
+            raise ConfigError(f"{extension_code_env(self.name)} (or {EXTENSION_CODE_ENV}) is not set: "
+                              "no extension code to answer with")
+        receipt = send_callback(api, message_id, code, decision.result, decision.message, client=client,
+                                context=context)
         out: dict[str, Any] = {"api": receipt.api, "sent": receipt.sent, "result": receipt.sent_result}
         if receipt.dry_run:
             out["would_send"] = receipt.params
             out["reason"] = client.dry_reason
         else:
             out.update({"request_id": receipt.request_id, "attempts": receipt.attempts})
-        out["budget_s"] = round(budget, 2)
         return out
 
     def _failure_evaluation(self, policy: Policy, trouble: str) -> Evaluation:
@@ -261,27 +360,37 @@ class GuardRunner:
             self.log.warning("guard.fail_open", trouble=trouble)
         return Evaluation(result="FAIL" if closed else "OK", rule=FAILURE_RULE, message=text)
 
-    def _unparseable(self, exc: EventParseError, context: Any, started: float) -> dict[str, Any]:
-        bind_invocation(context, None, guard=self.name)
+    # -- the paths that are not a well-formed EventBridge event --------------------------------
+    def _unparseable(self, exc: EventParseError, context: Any, budget: Budget, started: float) -> GuardResult:
         if not exc.message_id or not exc.event_type:
             self.log.error("guard.unanswerable", error=str(exc))
-            return {"message_id": None, "event_type": exc.event_type, "decision": None, "rule": None,
-                    "message": f"cannot answer: {exc}", "mode": "enforce", "decision_id": None,
-                    "callback": {"api": None, "sent": False}}
+            raise GuardCallbackError(f"cannot answer a message without a readable id and type: {exc}")
         spec = spec_for(exc.event_type)
         if spec is not None and not spec.is_extension:
             self.log.error("guard.invalid_regular_event", error=str(exc), message_id=exc.message_id)
-            return {"message_id": exc.message_id, "event_type": exc.event_type, "decision": None, "rule": None,
-                    "message": f"invalid event: {exc}", "mode": "enforce", "decision_id": None,
-                    "callback": {"api": None, "sent": False}}
-        previous = self._answered(exc.message_id)
-        if previous is not None:
-            return {**previous, "duplicate": True, "callback": {**previous.get("callback", {}), "sent": False}}
-        evaluation = self._failure_evaluation(self.policy, f"invalid event: {exc}")
-        return self._answer(exc.event_type, exc.message_id, None, evaluation, {}, context, started, str(exc))
+            return GuardResult(exc.message_id, exc.event_type, None, extra={"message": f"invalid event: {exc}"})
+        return self._decide_and_answer(exc.message_id, exc.event_type, None, context, budget, started,
+                                       trouble=f"invalid event: {exc}")
+
+    def _direct(self, item: Item, context: Any, budget: Budget, started: float) -> GuardResult:
+        """A direct FC extension call: the return value is the answer, on every path."""
+        if isinstance(item, Event):
+            message_id, event_type, event, trouble = item.message_id, item.type, item, None
+        else:
+            message_id = item.message_id or f"unreadable-{int(self.clock() * 1000)}"
+            event_type = item.event_type or "dataworks:FcExtension:unknown"
+            event, trouble = None, f"invalid event: {item}"
+        try:
+            return self._decide_and_answer(message_id, event_type, event, context, budget, started,
+                                           trouble=trouble, fc_direct=True)
+        except Exception as exc:  # never leave a synchronous caller without CheckResult
+            self.log.error("guard.direct_failed", error=f"{type(exc).__name__}: {exc}", message_id=message_id)
+            _facts, decision = self._decide(message_id, event_type, None, context, f"{type(exc).__name__}: {exc}")
+            return GuardResult(message_id, event_type, decision, delivery="fc-extension",
+                               callback={"api": None, "sent": False, "delivery": "fc-extension"})
 
     # -- regular events (confirmations) -------------------------------------------------------
-    def _confirmation(self, event: Event, context: Any) -> dict[str, Any]:
+    def _confirmation(self, event: Event, context: Any) -> GuardResult:
         handler = self.confirm.get(event.type)
         info: dict[str, Any] = {}
         if handler is not None:
@@ -294,26 +403,17 @@ class GuardRunner:
         self.log.info("guard.confirmation", event_id=event.id, event_type=event.type,
                       workspace_id=event.workspace_id, operator=event.operator, linked_decision=linked,
                       confirmation=info)
-        return {"message_id": event.id, "event_type": event.type, "decision": None, "rule": None, "message": "",
-                "mode": "enforce", "decision_id": None, "callback": {"api": None, "sent": False},
-                "confirmation": info, "linked_decision": linked}
+        return GuardResult(event.id, event.type, None, extra={"confirmation": info, "linked_decision": linked})
 
-    # -- state --------------------------------------------------------------------------------
-    def _answered(self, message_id: str) -> dict[str, Any] | None:
+    # -- links between a decision and its post-event -------------------------------------------
+    def _link(self, event: Event | None, result: GuardResult) -> None:
+        if event is None or event.workspace_id is None or result.decision is None:
+            return
+        link = {"decision_id": result.decision.decision_id, "decision": result.decision.result,
+                "rule": result.decision.rule, "message_id": result.message_id}
         try:
-            doc = self.store.get(f"guard:{self.name}:answer:{message_id}")
-        except Exception as exc:  # the state store is an optimisation here; answering matters more
-            self.log.warning("guard.state_unavailable", error=str(exc))
-            return None
-        return dict(doc) if doc else None
-
-    def _remember(self, message_id: str, result: dict[str, Any], event: Event | None) -> None:
-        try:
-            ttl = self.policy.dedup_ttl_s
-            self.store.put(f"guard:{self.name}:answer:{message_id}", result, ttl_s=ttl)
-            if event is not None and event.workspace_id is not None:
-                link = {k: result.get(k) for k in ("decision_id", "decision", "rule", "message_id")}
-                self.store.put(f"guard:{self.name}:workspace:{event.workspace_id}", link, ttl_s=ttl)
+            self.store.put(f"guard:{self.name}:workspace:{event.workspace_id}", link,
+                           ttl_s=self.policy.dedup_ttl_s)
         except Exception as exc:
             self.log.warning("guard.state_unavailable", error=str(exc))
 
@@ -327,20 +427,36 @@ class GuardRunner:
             return None
         return dict(doc) if doc else None
 
-    def _record(self, result: Mapping[str, Any], event: Event | None, facts: Mapping[str, Any]) -> None:
+    def _record(self, result: GuardResult, event: Event | None, facts: Mapping[str, Any]) -> None:
+        out = result.to_dict()
         self.log.info(
-            "guard.decision", decision_id=result["decision_id"], event_id=result["message_id"],
-            event_type=result["event_type"], workspace_id=event.workspace_id if event else None,
-            operator=event.operator if event else None, facts=_loggable(facts), rule=result["rule"],
-            result=result["decision"], mode=result["mode"], dry_run=result.get("dry_run"),
-            would=result.get("would"), callback=result.get("callback"), latency_ms=result.get("latency_ms"),
-            policy_revision=result["policy_revision"], trouble=result.get("trouble"),
+            "guard.decision", decision_id=out["decision_id"], event_id=result.message_id,
+            event_type=result.event_type, workspace_id=event.workspace_id if event else None,
+            operator=event.operator if event else None, facts=_loggable(facts), rule=out["rule"],
+            result=out["decision"], mode=out["mode"], dry_run=out.get("dry_run"), would=out.get("would"),
+            callback=out.get("callback"), latency_ms=result.latency_ms, resent=result.resent or None,
+            policy_revision=out.get("policy_revision"), facts_digest=out.get("facts_digest"),
+            trouble=out.get("trouble"),
         )
 
     def _now(self, policy: Policy) -> datetime:
         from zoneinfo import ZoneInfo
 
         return datetime.fromtimestamp(self.clock(), ZoneInfo(policy.timezone))
+
+
+def _api_of(event_type: str) -> str:
+    spec = spec_for(event_type)
+    return (spec.callback_api if spec is not None else None) or "CallbackExtension"
+
+
+def _decode(raw: Any) -> Any:
+    if isinstance(raw, bytes | bytearray | str):
+        try:
+            return pydantic_core.from_json(raw)
+        except ValueError:
+            return None
+    return raw
 
 
 def _short(text: str, limit: int = 300) -> str:

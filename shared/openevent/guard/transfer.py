@@ -18,11 +18,14 @@ Upload facts (``UploadDataToTable``): ``upload.table`` (``tableGuid`` as sent, e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openevent.events import Event
 from openevent.guard.facts import base_facts
-from openevent.guard.runner import GuardContext
+from openevent.guard.runner import GuardContext, GuardRunner
+
+if TYPE_CHECKING:
+    from openevent.delivery.app import FunctionApp
 
 _ENGINE_PREFIXES = ("odps.", "emr_hive.", "holo.")
 
@@ -77,3 +80,8 @@ def sql_facts(sql_text: str | None, default_project: str | None) -> dict[str, An
         return out
     out.update({"tables": sorted(found.read), "written": sorted(found.written)})
     return out
+
+
+def build(app: FunctionApp) -> GuardRunner:
+    """The worker of ``functions/download_guard`` (the function template's factory)."""
+    return GuardRunner.for_app(app, collect_facts)

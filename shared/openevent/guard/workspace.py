@@ -12,11 +12,14 @@ fails the collector raises, and the runner answers per the failure policy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openevent.events import Event
 from openevent.guard.facts import base_facts
-from openevent.guard.runner import GuardContext
+from openevent.guard.runner import GuardContext, GuardRunner
+
+if TYPE_CHECKING:
+    from openevent.delivery.app import FunctionApp
 
 
 def collect_facts(event: Event, gctx: GuardContext) -> dict[str, Any]:
@@ -43,3 +46,8 @@ def confirm_deleted(event: Event, gctx: GuardContext) -> dict[str, Any]:
     data = event.data
     return {"workspace_id": event.workspace_id, "workspace_name": getattr(data, "project_name", None),
             "operator": event.operator, "deleted_at": getattr(data, "timestamp", None)}
+
+
+def build(app: FunctionApp) -> GuardRunner:
+    """The worker of ``functions/workspace_delete_guard`` (the function template's factory)."""
+    return GuardRunner.for_app(app, collect_facts, confirm={"dataworks:ProjectChange:ProjectDeleted": confirm_deleted})

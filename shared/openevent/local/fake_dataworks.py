@@ -50,7 +50,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from openevent.dataworks.client import API_VERSION, LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
+from openevent.dataworks.client import API_VERSION
+from openevent.local.demo_keys import LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
 from openevent.local.fake_dataworks_world import DEFAULT_EXTENSION_CODE, World, seed_world
 from openevent.local.http_service import LocalHttpService
 from openevent.local.rpc_signature import percent_encode, sign, string_to_sign
@@ -223,10 +224,12 @@ class FakeDataWorks(LocalHttpService):
 
         ``kind``: ``unavailable`` (503 ServiceUnavailable), ``internal`` (500 InternalError),
         ``throttle`` (400 Throttling.User), ``forbidden`` (403 Forbidden.Access), ``unsuccessful``
-        (200 with ``Success: false``), ``slow`` (answer normally after ``delay_s``), or ``error``
+        (200 with ``Success: false``), ``slow`` (answer normally after ``delay_s``), ``lost_response``
+        (carry the request out — a callback is recorded — then hold the answer ``delay_s``, so a
+        client with a shorter read timeout never learns it succeeded), or ``error``
         (``status``/``code``/``message`` as given).
         """
-        if kind not in (*FAULT_KINDS, "slow", "error"):
+        if kind not in (*FAULT_KINDS, "slow", "lost_response", "error"):
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self._faults.append(Fault(kind, count, action, delay_s, code, message, status))
@@ -256,8 +259,10 @@ class FakeDataWorks(LocalHttpService):
         action = params.get("Action", "")
         try:
             self._authenticate(method, query, params)
-            self._inject_fault(action)
+            lost = self._inject_fault(action)
             status, body = 200, self._dispatch(action, params, request_id)
+            if lost:
+                self._stopping.wait(lost)
         except _Unsuccessful as exc:  # DataWorks' own failure shape: HTTP 200, Success false
             status, body = 200, {"Success": False, "ErrorCode": exc.code, "ErrorMessage": exc.message,
                                  "HttpStatusCode": 200}
@@ -340,16 +345,19 @@ class FakeDataWorks(LocalHttpService):
                 del self._nonces[old]
             self._nonces[nonce] = now
 
-    def _inject_fault(self, action: str) -> None:
+    def _inject_fault(self, action: str) -> float:
+        """Apply the next matching fault; the delay to hold the answer for (``lost_response``), else 0."""
         with self._lock:
             fault = next((f for f in self._faults if f.remaining > 0 and f.action in (None, action)), None)
             if fault is None:
-                return
+                return 0.0
             fault.remaining -= 1
             self._faults = [f for f in self._faults if f.remaining > 0]
         if fault.kind == "slow":
             self._stopping.wait(fault.delay_s)
-            return
+            return 0.0
+        if fault.kind == "lost_response":
+            return fault.delay_s
         status, code, message = FAULT_KINDS.get(fault.kind, (500, "InternalError", "injected error"))
         status, code, message = fault.status or status, fault.code or code, fault.message or message
         if fault.kind == "unsuccessful":

@@ -1,20 +1,22 @@
 """An FC-like invocation context for local runs and tests.
 
-It has the attributes the FC Python runtime's context has (``request_id``, ``function``,
-``region``, ``account_id``, ``credentials``, ``service``) plus
-``get_remaining_time_in_millis()``; :func:`remaining_seconds` works on both this object and
-a real FC context (falling back to the function timeout when the runtime does not say).
+It has exactly the attributes the FC Python runtime's context has (``request_id``,
+``function`` with ``name``/``handler``/``memory``/``timeout``, ``region``, ``account_id``,
+``credentials``, ``service``) and, like FC's, **no** remaining-time method (that is Lambda's):
+the invocation's deadline is its start plus ``function.timeout``, which
+:class:`openevent.delivery.budget.Budget` takes once per invocation.
 
 Example:
     >>> ctx = LocalContext(function_name="download_guard", timeout_s=10)
-    >>> ctx.function.name, 0 < remaining_seconds(ctx) <= 10
-    ('download_guard', True)
+    >>> ctx.function.name, ctx.function.timeout, hasattr(ctx, "get_remaining_time_in_millis")
+    ('download_guard', 10, False)
 """
 
 from __future__ import annotations
 
-import time
+import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +50,6 @@ class LocalContext:
     memory_mb: int = 256
     credentials: ContextCredentials | None = None
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started: float = field(default_factory=time.monotonic)
 
     @property
     def function(self) -> FunctionMeta:
@@ -58,22 +59,19 @@ class LocalContext:
     def service(self) -> Any:  # FC 2.0 had services; FC 3.0 has none
         return None
 
-    def get_remaining_time_in_millis(self) -> int:
-        left = self.timeout_s - (time.monotonic() - self.started)
-        return max(0, int(left * 1000))
+
+FC_FUNCTION_ENV = "FC_FUNCTION_NAME"
+"""Set by the FC runtime in every function's environment (never set locally)."""
 
 
-def remaining_seconds(context: Any, default: float = 30.0) -> float:
-    """Seconds left in this invocation, for any context object (``default`` when unknown)."""
-    getter = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(getter):
-        try:
-            return float(getter()) / 1000.0
-        except Exception:  # a foreign context object; fall through
-            pass
-    fn = getattr(context, "function", None)
-    timeout = getattr(fn, "timeout", None)
-    return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else default
+def running_on_fc(env: Mapping[str, str] | None = None) -> bool:
+    """True inside Function Compute (the runtime sets ``FC_FUNCTION_NAME``).
+
+    Example:
+        >>> running_on_fc({"FC_FUNCTION_NAME": "download_guard"}), running_on_fc({})
+        (True, False)
+    """
+    return bool((os.environ if env is None else env).get(FC_FUNCTION_ENV))
 
 
 def request_id_of(context: Any) -> str | None:
