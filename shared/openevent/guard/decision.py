@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import _string  # type: ignore[import-not-found]  # the parser string.Formatter itself uses
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,11 @@ from openevent.guard.conditions import matches
 from openevent.guard.policy import Policy, Rule
 
 Result = Literal["OK", "WARN", "FAIL"]
+MAX_TEMPLATE_CHARS = 2000
+MAX_FIELD_CHARS = 500
+MAX_LIST_ITEMS = 20
+MAX_RENDERED_CHARS = 1000
+"""A rendered rule message is at most this long (the callback APIs take about 1000 characters)."""
 _DEFAULT_TEXT = {"deny": "this operation is blocked by policy", "warn": "this operation needs care",
                  "allow": "allowed as an exception"}
 
@@ -116,6 +122,10 @@ class _Facts:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        return self.fact(name)
+
+    def fact(self, name: str) -> _Facts:
+        """The fact ``name`` under this one (``?`` when there is none)."""
         if isinstance(self._value, Mapping) and name in self._value:
             return _Facts(self._value[name])
         return _Facts(None)
@@ -131,24 +141,45 @@ class _Facts:
         if v is None:
             return "?"
         if isinstance(v, list | tuple | set | frozenset):
-            v = ", ".join(str(x) for x in v) or "-"
+            items = list(v)
+            more = f" (+{len(items) - MAX_LIST_ITEMS} more)" if len(items) > MAX_LIST_ITEMS else ""
+            v = (", ".join(str(x)[:MAX_FIELD_CHARS] for x in items[:MAX_LIST_ITEMS]) or "-") + more
         if isinstance(v, int) and not isinstance(v, bool) and spec == "":
             return f"{v:,}" if abs(v) >= 10_000 else str(v)
         return format(v, spec) if spec else str(v)
 
 
 class _Formatter(string.Formatter):
-    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        return _Facts(kwargs.get(str(key)))
+    """Fills ``{a.b[0]}`` from the facts only: no attribute of a Python object is ever reached.
+
+    ``string.Formatter`` resolves ``.name`` with ``getattr`` on whatever the first part gave,
+    so ``{workspace.__init__.__globals__}`` would render a module's globals; here every part
+    is a fact lookup (``_Facts``), names starting with ``_`` resolve to nothing, and the
+    rendered text is bounded (:data:`MAX_RENDERED_CHARS`).
+    """
+
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> tuple[Any, str]:
+        first, rest = _string.formatter_field_name_split(field_name)
+        value = _Facts(kwargs.get(str(first)) if not str(first).startswith("_") else None)
+        for is_attr, part in rest:
+            name = str(part)
+            value = _Facts(None) if name.startswith("_") else (value.fact(name) if is_attr else value[part])
+        return value, str(first)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = format(value, format_spec[:20])
+        return text if len(text) <= MAX_FIELD_CHARS else text[: MAX_FIELD_CHARS - 1] + "…"
 
 
 def render(rule: Rule, facts: Mapping[str, Any], policy: Policy) -> str:
     """``[rule] text`` with the template filled from the facts (a broken template falls back)."""
     template = rule.message or _DEFAULT_TEXT[rule.action]
     try:
-        text = _Formatter().vformat(template, (), dict(facts))
-    except (ValueError, IndexError, KeyError, AttributeError):
-        text = template
+        text = _Formatter().vformat(template[:MAX_TEMPLATE_CHARS], (), dict(facts))
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+        text = template[:MAX_TEMPLATE_CHARS]
+    if len(text) > MAX_RENDERED_CHARS:
+        text = text[: MAX_RENDERED_CHARS - 1] + "…"
     text = text.strip().rstrip(".")
     if rule.action != "allow" and policy.contact:
         text += f". Ask {policy.contact}."
