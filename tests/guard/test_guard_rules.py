@@ -121,11 +121,18 @@ def test_deny_wins_over_warn_and_the_first_deny_names_the_rule(dataworks, policy
 
 def test_the_message_names_the_rule_the_facts_and_who_to_ask(dataworks, policy_file, download_guard) -> None:  # type: ignore[no-untyped-def]
     policy_file([{"name": "row-limit", "action": "deny", "when": {"download.rows": {"gt": 1_000_000}},
-                  "message": "downloading {download.rows} rows exceeds the limit"}])
+                  "message": "downloading {download.rows:,} rows exceeds the limit"}])
     out = _decide(download_guard(), DOWNLOAD, {"data.dataRowSize": "2000000"})
     assert out["message"] == "[row-limit] downloading 2,000,000 rows exceeds the limit. Ask dw-oncall."
     (callback,) = dataworks.callbacks_for(out["message_id"])
     assert callback.message == out["message"]
+
+
+def test_ids_never_get_thousands_separators_unasked(dataworks, policy_file, download_guard) -> None:  # type: ignore[no-untyped-def]
+    policy_file([{"name": "ws", "action": "deny", "when": {"workspace.id": {"gt": 0}},
+                  "message": "workspace {workspace.id}"}])
+    out = _decide(download_guard(), DOWNLOAD, {})
+    assert out["message"] == "[ws] workspace 10001. Ask dw-oncall."
 
 
 def test_rules_apply_only_to_their_event_types(dataworks, policy_file, download_guard) -> None:  # type: ignore[no-untyped-def]

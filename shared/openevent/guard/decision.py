@@ -144,9 +144,12 @@ class _Facts:
             items = list(v)
             more = f" (+{len(items) - MAX_LIST_ITEMS} more)" if len(items) > MAX_LIST_ITEMS else ""
             v = (", ".join(str(x)[:MAX_FIELD_CHARS] for x in items[:MAX_LIST_ITEMS]) or "-") + more
-        if isinstance(v, int) and not isinstance(v, bool) and spec == "":
-            return f"{v:,}" if abs(v) >= 10_000 else str(v)
-        return format(v, spec) if spec else str(v)
+        if spec:  # ``{download.rows:,}`` asks for thousands separators; ids never get them unasked
+            try:
+                return format(v, spec)
+            except (TypeError, ValueError):
+                return str(v)
+        return str(v)
 
 
 class _Formatter(string.Formatter):
