@@ -16,8 +16,9 @@ import pytest
 from deploy_paths import FUNCTIONS, LOCAL_PYTHON, ROOT
 
 from openevent.deploy.build import EXCLUDED_SUBPACKAGES, build, read_requirements
-from openevent.events.registry import REGISTRY, types_for_function
+from openevent.events.registry import REGISTRY
 from openevent.events.samples import sample_event
+from openevent.local.functions import types_for_function
 
 ISOLATED_RUN = """
 import json, sys

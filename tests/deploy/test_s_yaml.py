@@ -14,8 +14,9 @@ from deploy_paths import FUNCTIONS, ROOT, S_YAML, fc3_schema_path
 
 from openevent.deploy.pattern import matches
 from openevent.deploy.template import load_functions
-from openevent.events.registry import REGISTRY, types_for_function
+from openevent.events.registry import REGISTRY
 from openevent.events.samples import sample_event
+from openevent.local.functions import functions_for_type, types_for_function
 
 # The fc3 schema marks keys as required that fc3's own examples and e2e tests omit for
 # ``eventSourceType: Default`` triggers (fc-serverless-devs.md §2.5.4; fc3 only logs schema failures at
@@ -74,13 +75,13 @@ def test_every_function_folder_has_exactly_one_resource() -> None:
     assert sorted(_resources()) == FUNCTIONS
 
 
-def test_every_function_the_registry_names_has_a_folder() -> None:
-    named = {f for spec in REGISTRY.values() for f in spec.functions}
-    assert named <= set(FUNCTIONS)
+def test_every_type_a_function_declares_is_a_registered_type() -> None:
+    declared = {t for f in FUNCTIONS for t in types_for_function(f)}
+    assert declared <= set(REGISTRY)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_trigger_lists_exactly_the_types_the_registry_gives_the_function(function: str) -> None:
+def test_trigger_lists_exactly_the_types_the_function_declares(function: str) -> None:
     assert sorted(_trigger_types(function)) == sorted(types_for_function(function))
 
 
@@ -127,11 +128,11 @@ def test_environment_values_come_from_the_environment_never_literals() -> None:
 
 
 @pytest.mark.parametrize("event_type", sorted(REGISTRY))
-def test_every_registered_type_routes_to_exactly_its_functions(event_type: str) -> None:
+def test_every_registered_type_routes_to_exactly_the_functions_that_declare_it(event_type: str) -> None:
     event = sample_event(event_type)
     routed = {f.resource for f in load_functions(S_YAML, env={})
               if any(matches(t.pattern, event) for t in f.triggers)}
-    assert routed == set(REGISTRY[event_type].functions)
+    assert routed == set(functions_for_type(event_type))
 
 
 def test_serverless_devs_renders_the_template(rendered: dict[str, Any]) -> None:

@@ -101,7 +101,7 @@ def test_a_non_iso_publish_time_stays_a_string() -> None:
 def test_an_unknown_dataworks_type_gives_a_generic_event() -> None:
     event = parse_one(load_event("variants/unknown_type_from_dataworks"))
     assert not event.known
-    assert event.spec.functions == ()
+    assert event.spec.callback_api is None and not event.spec.verified
     assert event.normalised()["data"]
 
 

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 from openevent.events import REGISTRY
-from openevent.events.registry import BY_EVENT_CODE, types_for_function
+from openevent.events.registry import BY_EVENT_CODE
+from openevent.local.functions import types_for_function
 
 CASING_TRAPS = {
     "dataworks:NodeChange:UnFreezeNode": "unfreeze-node",
@@ -53,7 +54,7 @@ def test_the_review_file_type_is_marked_unverified() -> None:
     assert not REGISTRY["dataworks:FileChange:ReviewFile"].verified
 
 
-def test_types_for_function_lists_what_a_function_handles() -> None:
+def test_types_for_function_lists_what_a_function_declares() -> None:
     assert types_for_function("download_guard") == [
         "dataworks:ResourcesDownload:DownloadResources",
         "dataworks:ResourcesDownload:DownloadResourcesExecute",

@@ -10,17 +10,16 @@ from typing import Any
 import pytest
 import requests
 
-from openevent.events.registry import types_for_function
 from openevent.events.samples import sample_event
 from openevent.local.bus import LocalBus
-from openevent.local.functions import list_functions
+from openevent.local.functions import list_functions, types_for_function
 from openevent.local.server import BusServer
 from openevent.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "s.yaml"
 VOLATILE = {"latency_ms", "duration_ms", "request_id", "attempts", "budget_s", "fc_request_id", "recorded_at",
-            "received_at", "at", "elapsed_ms", "timestamp"}
+            "received_at", "at", "elapsed_ms", "timestamp", "facts_digest"}  # facts include the clock
 
 
 @pytest.fixture

@@ -43,8 +43,13 @@ def resolve_type(name: str) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from openevent.events.registry import REGISTRY
+    from openevent.local.functions import list_functions, types_for_function
 
-    rows = [spec.as_row() for spec in REGISTRY.values()]
+    handled: dict[str, list[str]] = {}
+    for name in list_functions():
+        for event_type in types_for_function(name):
+            handled.setdefault(event_type, []).append(name)
+    rows = [{**spec.as_row(), "functions": handled.get(spec.type, [])} for spec in REGISTRY.values()]
     if args.json:
         print_json(rows)
         return 0

@@ -2,9 +2,9 @@
 
 Dispatch is on ``type`` (several messages have no ``data.eventCode``). Each
 :class:`EventSpec` says what an event is (code, module, level, kind, family), how an
-extension answers it (``callback_api``), which payload model parses it, and which of our
-functions handle it. Payload models are referenced by dotted path and imported on first
-use, so a function importing the registry pays only for the models it actually parses.
+extension answers it (``callback_api``) and which payload model parses it — never which
+function handles it (functions declare that themselves). Payload models are referenced by
+dotted path and imported on first use, so a function importing the registry pays only for the models it actually parses.
 
 Example:
     >>> spec = REGISTRY["dataworks:ProjectChange:DeleteProject"]
@@ -42,7 +42,6 @@ class EventSpec:
     family: str
     model_ref: str
     callback_api: CallbackApi | None = None
-    functions: tuple[str, ...] = ()
     verified: bool = True
     note: str = ""
 
@@ -50,11 +49,6 @@ class EventSpec:
     def name(self) -> str:
         """The last segment of the type (``DeleteProject``)."""
         return self.type.rsplit(":", 1)[-1]
-
-    @property
-    def function(self) -> str | None:
-        """The primary handling function, if any."""
-        return self.functions[0] if self.functions else None
 
     @property
     def is_extension(self) -> bool:
@@ -69,8 +63,7 @@ class EventSpec:
         """The ``openevent events list --json`` row."""
         return {
             "type": self.type, "event_code": self.event_code, "module": self.module, "level": self.level,
-            "kind": self.kind, "family": self.family, "function": self.function,
-            "functions": list(self.functions), "callback_api": self.callback_api, "verified": self.verified,
+            "kind": self.kind, "family": self.family, "callback_api": self.callback_api, "verified": self.verified,
         }
 
 
@@ -86,119 +79,113 @@ CONSOLE, TRANSFER, STUDIO, DI, OPS, SECURITY, DQ = (
     "Security Center", "Data Quality")
 CB, IDE, WB = "CallbackExtension", "UpdateIDEEventResult", "UpdateWorkbenchEventResult"
 
-# functions that exist in functions/ (the registry names only real handlers)
-WORKSPACE_DELETE_GUARD = "workspace_delete_guard"
-DOWNLOAD_GUARD = "download_guard"
-NODE_CHANGE_AUDITOR = "node_change_auditor"
-INSTANCE_STATUS_NOTIFIER = "instance_status_notifier"
-DQ_RESULT_FORWARDER = "dq_result_forwarder"
-
-# (type suffix, code, module, level, kind, family, model, callback, functions)
-_ROWS: tuple[tuple[str, str | None, str, Level, Kind, str, str, str | None, tuple[str, ...]], ...] = (
+# (type suffix, code, module, level, kind, family, model, callback). Which *function* handles a
+# type is declared by the function (functions/<name>/index.py), never here.
+_ROWS: tuple[tuple[str, str | None, str, Level, Kind, str, str, str | None], ...] = (
     ("ProjectChange:DeleteProject", "delete-project", CONSOLE, "tenant", "extension", "workspace-lifecycle",
-     "console:DeleteProjectPayload", CB, (WORKSPACE_DELETE_GUARD,)),
+     "console:DeleteProjectPayload", CB),
     ("ProjectChange:ProjectDeleted", "project-deleted", CONSOLE, "tenant", "regular", "workspace-lifecycle",
-     "console:ProjectDeletedPayload", None, (WORKSPACE_DELETE_GUARD, NODE_CHANGE_AUDITOR)),
+     "console:ProjectDeletedPayload", None),
     ("ResourcesDownload:DownloadResources", "download-resources", TRANSFER, "tenant", "extension",
-     "data-transfer", "transfer:DownloadPayload", CB, (DOWNLOAD_GUARD,)),
+     "data-transfer", "transfer:DownloadPayload", CB),
     ("ResourcesDownload:DownloadResourcesExecute", "download-resources-execute", TRANSFER, "tenant",
-     "extension", "data-transfer", "transfer:DownloadPayload", CB, (DOWNLOAD_GUARD,)),
+     "extension", "data-transfer", "transfer:DownloadPayload", CB),
     ("ResourcesUpload:UploadDataToTable", "upload-data-to-table", TRANSFER, "tenant", "extension",
-     "data-transfer", "transfer:UploadPayload", CB, (DOWNLOAD_GUARD,)),
+     "data-transfer", "transfer:UploadPayload", CB),
     ("NodeChange:NodeChangeCreated", "node-change-created", STUDIO, "workspace", "regular", "node-change",
-     "studio:NodeChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "studio:NodeChangePayload", None),
     ("NodeChange:NodeChangeUpdated", "node-change-updated", STUDIO, "workspace", "regular", "node-change",
-     "studio:NodeChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "studio:NodeChangePayload", None),
     ("FileChange:DeleteFile", "delete-file", STUDIO, "workspace", "extension", "file-change",
-     "studio:FileChangePayload", IDE, ()),
+     "studio:FileChangePayload", IDE),
     ("FileChange:CommitFile", "commit-file", STUDIO, "workspace", "extension", "file-change",
-     "studio:FileChangePayload", IDE, ()),
+     "studio:FileChangePayload", IDE),
     ("FileChange:DeployFile", "deploy-file", STUDIO, "workspace", "extension", "file-change",
-     "studio:FileChangePayload", IDE, ()),
+     "studio:FileChangePayload", IDE),
     ("FileChange:RunFile", "run-file", STUDIO, "workspace", "extension", "file-change",
-     "studio:FileChangePayload", IDE, ()),
+     "studio:FileChangePayload", IDE),
     ("TableChange:CommitTable", "commit-table", STUDIO, "workspace", "extension", "table-change",
-     "studio:TableChangePayload", IDE, ()),
+     "studio:TableChangePayload", IDE),
     ("TableChange:DeployTable", "deploy-table", STUDIO, "workspace", "extension", "table-change",
-     "studio:TableChangePayload", IDE, ()),
+     "studio:TableChangePayload", IDE),
     ("FileChange:ReviewFile", "review-file", STUDIO, "workspace", "regular", "file-change",
-     "studio:FileChangePayload", None, ()),
+     "studio:FileChangePayload", None),
     ("NodeChange:StartDiJob", "start-diJob", DI, "workspace", "extension", "di-job",
-     "integration:StartDiJobPayload", CB, ()),
+     "integration:StartDiJobPayload", CB),
     ("NodeChange:BatchStartDiJob", "batch-start-diJob", DI, "workspace", "extension", "di-job",
-     "integration:BatchStartDiJobPayload", CB, ()),
+     "integration:BatchStartDiJobPayload", CB),
     ("NodeChange:NodeChangeDeleted", "node-change-deleted", OPS, "workspace", "regular", "node-change",
-     "studio:NodeChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "studio:NodeChangePayload", None),
     ("NodeChange:UndeployNode", "undeploy-node", OPS, "workspace", "extension", "node-operation",
-     "operation:NodeOperationPayload", WB, ()),
+     "operation:NodeOperationPayload", WB),
     ("NodeChange:FreezeNode", "freeze-node", OPS, "workspace", "extension", "node-operation",
-     "operation:NodeOperationPayload", WB, ()),
+     "operation:NodeOperationPayload", WB),
     ("NodeChange:UnFreezeNode", "unfreeze-node", OPS, "workspace", "extension", "node-operation",
-     "operation:NodeOperationPayload", WB, ()),
+     "operation:NodeOperationPayload", WB),
     ("BackfillDataOperate:BackfillData", "backfill-data", OPS, "workspace", "extension", "backfill",
-     "operation:BackfillPayload", WB, ()),
+     "operation:BackfillPayload", WB),
     ("InstanceStatusChanges:InstanceStatusChanges", "instance-status-changes", OPS, "workspace", "regular",
-     "instance-status", "operation:InstanceStatusPayload", None, (INSTANCE_STATUS_NOTIFIER,)),
+     "instance-status", "operation:InstanceStatusPayload", None),
     ("InstanceChange:FreezeInstance", "freeze-instance", OPS, "workspace", "regular", "instance-operation",
-     "operation:InstanceChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "operation:InstanceChangePayload", None),
     ("InstanceChange:UnfreezeInstance", "unfreeze-instance", OPS, "workspace", "regular",
-     "instance-operation", "operation:InstanceChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "instance-operation", "operation:InstanceChangePayload", None),
     ("InstanceChange:KillInstance", "kill-instance", OPS, "workspace", "regular", "instance-operation",
-     "operation:InstanceChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "operation:InstanceChangePayload", None),
     ("InstanceChange:RerunInstance", "rerun-instance", OPS, "workspace", "regular", "instance-operation",
-     "operation:InstanceChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "operation:InstanceChangePayload", None),
     ("InstanceChange:SetInstanceSuccess", "set-instance-success", OPS, "workspace", "regular",
-     "instance-operation", "operation:InstanceChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "instance-operation", "operation:InstanceChangePayload", None),
     ("InstanceChange:DeleteTaskInstanceDependencies", "delete-task-instance-dependencies", OPS, "workspace",
-     "regular", "instance-operation", "operation:DeleteDependenciesPayload", None, (NODE_CHANGE_AUDITOR,)),
+     "regular", "instance-operation", "operation:DeleteDependenciesPayload", None),
     ("InstanceChange:PreFreezeInstance", "pre-freeze-instance", OPS, "workspace", "extension",
-     "instance-operation", "operation:InstancePreOperationPayload", WB, ()),
+     "instance-operation", "operation:InstancePreOperationPayload", WB),
     ("InstanceChange:PreUnfreezeInstance", "pre-unfreeze-instance", OPS, "workspace", "extension",
-     "instance-operation", "operation:InstancePreOperationPayload", WB, ()),
+     "instance-operation", "operation:InstancePreOperationPayload", WB),
     ("InstanceChange:PreRerunInstance", "pre-rerun-instance", OPS, "workspace", "extension",
-     "instance-operation", "operation:InstancePreOperationPayload", WB, ()),
+     "instance-operation", "operation:InstancePreOperationPayload", WB),
     ("InstanceChange:PreSetInstanceSuccess", "pre-set-instance-success", OPS, "workspace", "extension",
-     "instance-operation", "operation:InstancePreOperationPayload", WB, ()),
+     "instance-operation", "operation:InstancePreOperationPayload", WB),
     ("InstanceChange:PreKillInstance", "pre-kill-instance", OPS, "workspace", "extension",
-     "instance-operation", "operation:InstancePreOperationPayload", WB, ()),
+     "instance-operation", "operation:InstancePreOperationPayload", WB),
     ("InstanceChange:ExpiredTaskInstancesDeleted", "expired-task-instances-deleted", OPS, "workspace",
-     "regular", "instance-operation", "operation:ExpiredInstancesDeletedPayload", None, (NODE_CHANGE_AUDITOR,)),
+     "regular", "instance-operation", "operation:ExpiredInstancesDeletedPayload", None),
     ("DagStatusChanges:DagStatusChanges", "dag-status-changes", OPS, "workspace", "regular",
-     "workflow-status", "operation:DagStatusPayload", None, (INSTANCE_STATUS_NOTIFIER,)),
+     "workflow-status", "operation:DagStatusPayload", None),
     ("MonitorAlert:WorkbenchMonitorAlert", "workbench-monitor-alert", OPS, "workspace", "regular",
-     "monitor-alert", "monitor:MonitorAlertPayload", None, (INSTANCE_STATUS_NOTIFIER,)),
+     "monitor-alert", "monitor:MonitorAlertPayload", None),
     ("ApprovalChange:ApprovalChangeCreated", "approval-change-created", SECURITY, "workspace", "extension",
-     "approval", "security:ApprovalChangePayload", CB, ()),
+     "approval", "security:ApprovalChangePayload", CB),
     ("ApprovalChange:ApprovalChangeFinished", "approval-change-finished", SECURITY, "workspace", "regular",
-     "approval", "security:ApprovalChangePayload", None, (NODE_CHANGE_AUDITOR,)),
+     "approval", "security:ApprovalChangePayload", None),
     ("ApprovalChange:ApprovalChangeBeforeCreate", "approval-change-before-create", SECURITY, "workspace",
-     "extension", "approval", "security:ApprovalBeforeCreatePayload", CB, ()),
+     "extension", "approval", "security:ApprovalBeforeCreatePayload", CB),
     ("DqcCheck:DqcCheckFeedbackEvent", "dqc-check-feedback-event", DQ, "workspace", "regular", "dq-result",
-     "quality:DqCheckFeedbackPayload", None, (DQ_RESULT_FORWARDER,)),
+     "quality:DqCheckFeedbackPayload", None),
     ("DqcCheck:DqcCheckFinishedEvent", "dqc-check-finished-event", DQ, "workspace", "regular", "dq-result",
-     "quality:DqCheckFinishedPayload", None, (DQ_RESULT_FORWARDER,)),
+     "quality:DqCheckFinishedPayload", None),
     ("DqcCheck:BatchCreateDataQualityRules", "batch-create-data-quality-rules", DQ, "workspace", "extension",
-     "dq-config", "quality:DqRulesChangePayload", CB, ()),
+     "dq-config", "quality:DqRulesChangePayload", CB),
     ("DqcCheck:BatchUpdateDataQualityRules", "batch-update-data-quality-rules", DQ, "workspace", "extension",
-     "dq-config", "quality:DqRulesChangePayload", CB, ()),
+     "dq-config", "quality:DqRulesChangePayload", CB),
     ("DqcCheck:BatchDeleteDataQualityRules", "batch-delete-data-quality-rules", DQ, "workspace", "extension",
-     "dq-config", "quality:DqIdsPayload", CB, ()),
+     "dq-config", "quality:DqIdsPayload", CB),
     ("DqcCheck:UpdateDataQualityRule", "update-data-quality-rule", DQ, "workspace", "extension", "dq-config",
-     "quality:DqRuleUpdatePayload", CB, ()),
+     "quality:DqRuleUpdatePayload", CB),
     ("DqcCheck:CreateDataQualityEvaluationTask", "create-data-quality-evaluation-task", DQ, "workspace",
-     "extension", "dq-config", "quality:DqEvaluationTaskPayload", CB, ()),
+     "extension", "dq-config", "quality:DqEvaluationTaskPayload", CB),
     ("DqcCheck:UpdateDataQualityEvaluationTask", "update-data-quality-evaluation-task", DQ, "workspace",
-     "extension", "dq-config", "quality:DqEvaluationTaskPayload", CB, ()),
+     "extension", "dq-config", "quality:DqEvaluationTaskPayload", CB),
     ("DqcCheck:CloneDataQualityEvaluationTask", "clone-data-quality-evaluation-task", DQ, "workspace",
-     "extension", "dq-config", "quality:DqCloneEvaluationTaskPayload", CB, ()),
+     "extension", "dq-config", "quality:DqCloneEvaluationTaskPayload", CB),
     ("DqcCheck:BatchDeleteDataQualityEvaluationTasks", "batch-delete-data-quality-evaluation-tasks", DQ,
-     "workspace", "extension", "dq-config", "quality:DqIdsPayload", CB, ()),
+     "workspace", "extension", "dq-config", "quality:DqIdsPayload", CB),
     ("DqcCheck:CreateDataQualityEvaluationTaskNotification", "create-data-quality-evaluation-task-notification",
-     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB, ()),
+     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB),
     ("DqcCheck:UpdateDataQualityEvaluationTaskNotification", "update-data-quality-evaluation-task-notification",
-     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB, ()),
+     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB),
     ("DqcCheck:DeleteDataQualityEvaluationTaskNotification", "delete-data-quality-evaluation-task-notification",
-     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB, ()),
+     DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB),
 )
 
 _NOTES = {
@@ -210,12 +197,12 @@ _NOTES = {
 
 def _build() -> dict[str, EventSpec]:
     out: dict[str, EventSpec] = {}
-    for suffix, code, module, level, kind, family, model, callback, functions in _ROWS:
+    for suffix, code, module, level, kind, family, model, callback in _ROWS:
         etype = f"dataworks:{suffix}"
         out[etype] = EventSpec(
             type=etype, event_code=code, module=module, level=level, kind=kind, family=family,
             model_ref=_M + model, callback_api=callback,  # type: ignore[arg-type]
-            functions=functions, verified=suffix != "FileChange:ReviewFile", note=_NOTES.get(suffix, ""),
+            verified=suffix != "FileChange:ReviewFile", note=_NOTES.get(suffix, ""),
         )
     return out
 
@@ -237,8 +224,3 @@ def generic_spec(event_type: str) -> EventSpec:
     return EventSpec(type=event_type, event_code=None, module="unknown", level="workspace", kind="regular",
                      family=category, model_ref=GENERIC_MODEL, verified=False,
                      note="type not in the registry; parsed generically")
-
-
-def types_for_function(function: str) -> list[str]:
-    """Every type a function handles, in registry order."""
-    return [t for t, s in REGISTRY.items() if function in s.functions]

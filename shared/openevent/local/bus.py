@@ -10,9 +10,12 @@ and an FC-like context; a handler that raises is retried (``max_retries``, defau
 FC's ``maxAsyncRetryAttempts``) with a short backoff, every attempt is recorded, and a
 failing function never stops the others or the bus.
 
-Example:
-    >>> bus = LocalBus(template=None, env={"OPENEVENT_STATE_URL": "memory://"})   # doctest: +SKIP
-    >>> [d.function for d in bus.deliver(sample_event("dataworks:ProjectChange:DeleteProject"))]
+Example (delivering needs DataWorks for the guard's callback, e.g. :class:`~openevent.local.stack.LocalStack`):
+    >>> from openevent.events import sample_event
+    >>> bus = LocalBus(template=None, env={"OPENEVENT_STATE_URL": "memory://"})
+    >>> bus.route(sample_event("dataworks:ProjectChange:DeleteProject"))
+    ['workspace_delete_guard']
+    >>> [d.function for d in bus.deliver(sample_event("dataworks:ProjectChange:DeleteProject"))]  # doctest: +SKIP
     ['workspace_delete_guard']
 """
 
@@ -46,9 +49,9 @@ class Delivery:
         return asdict(self)
 
 
-def registry_patterns(functions: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Patterns derived from the event registry, for running without an s.yaml."""
-    from openevent.events.registry import types_for_function
+def declared_patterns(functions: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Patterns derived from the functions' declarations, for running without an s.yaml."""
+    from openevent.local.functions import types_for_function
 
     return {fn: [{"source": ["acs.dataworks"], "type": types_for_function(fn)}]
             for fn in functions if types_for_function(fn)}
@@ -74,7 +77,7 @@ class LocalBus:
             patterns = template_patterns(template)
             self.source = str(template)
         else:
-            patterns = registry_patterns(functions)
+            patterns = declared_patterns(functions)
             self.source = "registry"
         self.patterns = {fn: p for fn, p in patterns.items() if fn in functions}
         self.max_retries = max_retries

@@ -84,6 +84,29 @@ def load_module(name: str, *, fresh: bool = False) -> ModuleType:
         return module
 
 
+def declaration(name: str) -> Any:
+    """The function's declaration (the :class:`~openevent.delivery.app.FunctionApp` its index names ``app``).
+
+    Example:
+        >>> declaration("download_guard").kind                          # doctest: +SKIP
+        'guard'
+    """
+    app = getattr(load_module(name), "app", None)
+    if app is None or not hasattr(app, "handles"):
+        raise FunctionNotFoundError(f"functions/{name}/index.py declares no app = FunctionApp(...)")
+    return app
+
+
+def types_for_function(name: str) -> list[str]:
+    """Every event type a function declares it handles (its ``app.handles``), in declaration order."""
+    return list(declaration(name).handles)
+
+
+def functions_for_type(event_type: str) -> list[str]:
+    """The functions that declare ``event_type``, in name order."""
+    return [name for name in list_functions() if event_type in types_for_function(name)]
+
+
 def load_handler(name: str, *, fresh: bool = False) -> Handler:
     handler = getattr(load_module(name, fresh=fresh), "handler", None)
     if not callable(handler):
