@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -91,3 +93,29 @@ def dingtalk(chat: FakeChat) -> str:
 
 
 os.environ.setdefault("OPENEVENT_LOG_STREAM", "stderr")
+
+
+@pytest.fixture
+def notifier_fn(monkeypatch: pytest.MonkeyPatch, no_dataworks: None) -> Iterator[ModuleType]:
+    """The real ``functions/instance_status_notifier`` module, fresh (its worker is built on first use)."""
+    from openevent.local.functions import load_module
+
+    monkeypatch.delenv("OPENEVENT_CONFIG", raising=False)
+    monkeypatch.setenv("OPENEVENT_STATE_URL", "memory://")
+    module = load_module("instance_status_notifier", fresh=True)
+    yield module
+    module.reset()
+
+
+@pytest.fixture
+def deploy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """Deploy a config (and a state URL) through the environment, as s.yaml would; returns that environment."""
+
+    def apply(config: dict[str, Any], state_url: str = "memory://") -> dict[str, str]:
+        path = tmp_path / "notifier.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        monkeypatch.setenv("OPENEVENT_CONFIG", str(path))
+        monkeypatch.setenv("OPENEVENT_STATE_URL", state_url)
+        return {**os.environ, "OPENEVENT_LOG_LEVEL": "warning", "OPENEVENT_LOG_STREAM": "stderr"}
+
+    return apply

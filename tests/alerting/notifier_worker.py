@@ -1,7 +1,9 @@
-"""A separate process that loads the notifier's FC handler and feeds it events (the storm test's worker).
+"""A separate process that loads the notifier's FC handler and feeds it events.
 
-Usage: ``python notifier_worker.py EVENTS.json RESULTS.json`` with ``OPENEVENT_CONFIG`` and
-``OPENEVENT_STATE_URL`` in the environment; each event is one invocation, as FC would make it.
+Usage: ``python notifier_worker.py EVENTS.json RESULTS.json [TIMEOUT_S]`` with ``OPENEVENT_CONFIG``
+and ``OPENEVENT_STATE_URL`` in the environment; each event is one invocation, as FC would make
+it, with an FC timeout of ``TIMEOUT_S`` (default 30). The storm test runs two of them against one
+Redis; the at-least-once tests kill one mid-send and redeliver its event in the test process.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def main(events_path: str, results_path: str) -> int:
+def main(events_path: str, results_path: str, timeout_s: int = 30) -> int:
     from openevent.runtime.context import LocalContext
 
     spec = importlib.util.spec_from_file_location(
@@ -25,11 +27,11 @@ def main(events_path: str, results_path: str) -> int:
     events = json.loads(Path(events_path).read_text(encoding="utf-8"))
     results = []
     for event in events:
-        context = LocalContext(function_name="instance_status_notifier", timeout_s=30)
+        context = LocalContext(function_name="instance_status_notifier", timeout_s=timeout_s)
         results.append(index.handler(json.dumps(event).encode("utf-8"), context))
     Path(results_path).write_text(json.dumps(results), encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:4])))

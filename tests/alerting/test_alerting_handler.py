@@ -53,4 +53,4 @@ def test_the_handler_recognises_a_timer_trigger(handler_module: ModuleType, no_d
 
 
 def test_the_notifier_is_built_once_per_instance(handler_module: ModuleType, no_dataworks: None) -> None:
-    assert handler_module.notifier() is handler_module.notifier()
+    assert handler_module.app.worker is handler_module.app.worker

@@ -1,4 +1,4 @@
-"""Quiet hours, rate budgets with a digest reserve, and the event claim."""
+"""Quiet hours, rate budgets with a digest reserve, repeat windows, daily caps and the recovery memory."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from alerting_support import NOON_CST, FakeClock, dingtalk_config, texts
 
 from openevent.alerting.config import QuietHours
 from openevent.alerting.noise import (
-    claim_event,
+    commit_daily,
+    commit_repeat,
+    daily_count,
+    forget_failure,
     in_quiet_hours,
     receiver_limits,
+    remember_failure,
+    repeat_blocked,
     take_alert_budget,
     take_digest_budget,
+    take_failure,
 )
 from openevent.alerting.pipeline import Notifier
 from openevent.local.fake_chat import FakeChat
@@ -41,12 +47,36 @@ def test_feishu_is_limited_per_second_as_well() -> None:
     assert sum(take_alert_budget(store, "team", limits, reserve=0.25) for _ in range(10)) == 5
 
 
-def test_an_in_progress_claim_blocks_a_concurrent_delivery_until_it_goes_stale() -> None:
-    clock = FakeClock()
-    store = open_store("memory://", clock=clock.time)
-    assert claim_event(store, "e1", now=clock.now, in_progress_s=120, ttl_s=86400)
-    assert not claim_event(store, "e1", now=clock.now + 10, in_progress_s=120, ttl_s=86400)
-    assert claim_event(store, "e1", now=clock.now + 121, in_progress_s=120, ttl_s=86400)
+def test_a_repeat_window_is_only_read_until_it_is_committed() -> None:
+    store = open_store("memory://")
+    assert not repeat_blocked(store, "instance:1:FAILURE", "e1", now=NOON_CST)
+    assert not repeat_blocked(store, "instance:1:FAILURE", "e2", now=NOON_CST)  # reading opened nothing
+
+
+def test_a_committed_repeat_window_suppresses_other_events_but_not_the_one_that_opened_it() -> None:
+    store = open_store("memory://")
+    commit_repeat(store, "instance:1:FAILURE", "e1", now=NOON_CST, window_s=1800)
+    assert repeat_blocked(store, "instance:1:FAILURE", "e2", now=NOON_CST + 60)
+    assert not repeat_blocked(store, "instance:1:FAILURE", "e1", now=NOON_CST + 60)  # e1's own redelivery
+    assert not repeat_blocked(store, "instance:1:FAILURE", "e2", now=NOON_CST + 1801)
+
+
+def test_the_daily_cap_counts_an_event_once_however_often_it_is_committed() -> None:
+    store = open_store("memory://")
+    for event_id in ("e1", "e1", "e2"):
+        commit_daily(store, "instance:1", event_id, now=NOON_CST, quiet=None)
+    assert daily_count(store, "instance:1", "e1", now=NOON_CST, quiet=None) == (2, True)
+    assert daily_count(store, "instance:1", "e3", now=NOON_CST, quiet=None) == (2, False)
+
+
+def test_a_recovery_keeps_the_failure_memory_for_its_own_redelivery_until_it_forgets_it() -> None:
+    store = open_store("memory://")
+    remember_failure(store, "instance:1", ["dt"], now=NOON_CST, ttl_s=86400)
+    assert take_failure(store, "instance:1", "ok-1") == ["dt"]
+    assert take_failure(store, "instance:1", "ok-2") is None  # another success event sends no second recovery
+    assert take_failure(store, "instance:1", "ok-1") == ["dt"]  # ok-1 redelivered after a crash
+    forget_failure(store, "instance:1", "ok-1")
+    assert take_failure(store, "instance:1", "ok-1") is None
 
 
 def test_quiet_hours_hold_a_non_critical_alert_and_a_digest_follows_them(

@@ -10,9 +10,22 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from alerting_support import FakeClock, dingtalk_config, texts
+from alerting_support import (
+    SECRET,
+    TIMER_EVENT,
+    FakeClock,
+    FaultyChat,
+    dingtalk_config,
+    invoke,
+    kill,
+    on_fake_clock,
+    sleep_until,
+    start_worker,
+    texts,
+)
 
 from openevent.alerting.config import NotifierConfig
 from openevent.alerting.pipeline import Notifier
@@ -20,9 +33,10 @@ from openevent.local.fake_chat import FakeChat
 from openevent.state import open_store
 
 STORM = 500
+THROTTLED_STORM = 120
 FIRST_INSTANCE = 523_500_000_000
 WORKER = Path(__file__).with_name("notifier_worker.py")
-TIMER = {"triggerTime": "2025-03-14T04:00:30Z", "triggerName": "digest-flush", "payload": ""}
+TIMER = TIMER_EVENT
 
 
 def storm_events(make: Callable[..., dict[str, Any]], start: int, count: int) -> list[dict[str, Any]]:
@@ -122,3 +136,75 @@ def test_two_handler_processes_sharing_redis_stay_within_the_robots_limit_and_lo
         assert instance_ids_in(chat) == {FIRST_INSTANCE + i for i in range(STORM)}
         assert len(rows) == STORM and {r["status"] for r in rows} <= {"sent", "digested"}
         assert flushed and all(r["status"] == "sent" for r in flushed)
+
+
+# -- digests that cannot go out when they are due ----------------------------------------------------
+def test_throttled_digests_are_requeued_and_every_failed_instance_arrives_once_the_throttle_passes(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    clock = FakeClock(time.time())  # the robots' signatures stay valid; windows and throttling run on it
+    with FakeChat(clock=clock.time) as chat:
+        deploy(storm_config(chat.dingtalk_robot("tok", secret=SECRET), digest={"window_s": 20}))
+        on_fake_clock(notifier_fn, clock)
+        rows = []
+        for event in storm_events(instance_event, 0, THROTTLED_STORM):
+            rows += invoke(notifier_fn, event)["notifications"]
+            clock.advance(0.05)
+        chat.fail_next("tok", 2, "throttle")  # errcode 130101 to the next two requests: the digests
+        flushes = []
+        for wait in (25, 30, 40, 70):  # DingTalk asks for 60 s after each throttled request
+            clock.advance(wait)
+            flushes.append(invoke(notifier_fn, TIMER)["notifications"])
+
+        requeued = [r for flush in flushes for r in flush if "requeued" in r["reason"]]
+        assert [len(f) for f in flushes] == [1, 0, 1, 1] and len(requeued) == 2
+        assert [r["status"] for r in flushes[-1]] == ["sent"]
+        assert instance_ids_in(chat) == {FIRST_INSTANCE + i for i in range(THROTTLED_STORM)}
+        assert max_in_any_minute([m.at for m in chat.received("tok")]) <= 20
+        assert {r["status"] for r in rows} == {"sent", "digested"}
+
+
+def test_an_alert_queued_twice_by_a_redelivery_is_listed_once_in_the_digest(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    clock = FakeClock(time.time())
+    with FakeChat(clock=clock.time) as chat:
+        deploy(storm_config(chat.dingtalk_robot("tok", secret=SECRET), digest={"window_s": 20}))
+        worker = on_fake_clock(notifier_fn, clock)
+        chat.fail_next("tok", 2, "throttle")  # the alert waits in the digest, twice
+        event = storm_events(instance_event, 7, 1)[0]
+
+        first = invoke(notifier_fn, event)
+        worker.store.delete(f"idem:notifier:{event['id']}")  # its marks lost, as if it died right after queueing
+        again = invoke(notifier_fn, event)
+        clock.advance(25)
+        flushed = invoke(notifier_fn, TIMER)
+
+        assert first["notifications"][0]["status"] == again["notifications"][0]["status"] == "digested"
+        assert [r["status"] for r in flushed["notifications"]] == ["sent"]
+        assert sum(text.count(str(FIRST_INSTANCE + 7)) for text in texts(chat)) == 1
+
+
+def test_a_flush_killed_mid_send_leaves_its_digest_to_the_next_flush(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]], tmp_path: Path,
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+    with FaultyChat() as chat:
+        env = deploy(storm_config(chat.dingtalk_robot("tok", secret=SECRET), digest={"window_s": 1}), state_url)
+        chat.fail_next("tok", 1, "throttle")
+        queued = invoke(notifier_fn, storm_events(instance_event, 3, 1)[0])
+        time.sleep(1.1)
+        chat.hang("tok")
+        flusher = start_worker(tmp_path, [TIMER], env, timeout_s=5)  # another instance's timer flush …
+        assert chat.hung_request.wait(60), "the flusher never sent the digest"
+        kill(flusher)  # … killed while sending it
+        chat.unhang("tok")
+        with open_store(state_url) as store:
+            in_flight = (store.get("digest:dt:overflow") or {}).get("inflight") or {}
+        sleep_until(float(in_flight.get("until", 0.0)))
+
+        flushed = invoke(notifier_fn, TIMER)
+
+        assert queued["notifications"][0]["status"] == "digested"
+        assert [r["status"] for r in flushed["notifications"]] == ["sent"]
+        assert instance_ids_in(chat) == {FIRST_INSTANCE + 3}

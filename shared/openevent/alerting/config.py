@@ -120,7 +120,10 @@ class NoiseConfig(_Model):
     """Deduplication and repeat limits (DataWorks' ``AlertInterval`` / ``MaxAlertTimes`` equivalents)."""
 
     event_ttl_s: float = Field(default=86400.0, gt=0)
+    """How long a delivered event's id is remembered (redeliveries within it are skipped)."""
     in_progress_s: float = Field(default=120.0, gt=0)
+    """Accepted for old configs and no longer used: an event's in-progress claim now expires at
+    the claiming invocation's deadline (its start plus the FC timeout)."""
     repeat_window_s: float = Field(default=1800.0, gt=0)
     max_per_instance_per_day: int = Field(default=3, ge=1)
     recovery_memory_s: float = Field(default=7 * 86400.0, gt=0)
@@ -189,9 +192,18 @@ class LinkConfig(_Model):
 
 
 class SendConfig(_Model):
+    """Sending one message: attempts, per-attempt timeout, and how long it may take at most.
+
+    The time always comes from the invocation's budget (its FC timeout less the reserve):
+    ``budget_s`` only caps one message's share of it. A vendor asking to wait longer than
+    ``max_wait_s`` (throttling) is not waited out inside the handler: the alert goes into the
+    next digest instead.
+    """
+
     max_attempts: int = Field(default=2, ge=1)
     timeout_s: float = Field(default=5.0, gt=0)
     budget_s: float = Field(default=15.0, gt=0)
+    max_wait_s: float = Field(default=2.0, ge=0)
 
 
 class NotifierConfig(BaseModel):

@@ -1,16 +1,24 @@
 """Digests: alerts that could not go out one by one are collapsed, never dropped.
 
 Two lanes per receiver, each a list in the state store plus a small document holding when
-its first item arrived:
+its first pending item arrived (``opened_at``) and the flush in flight (``inflight``):
 
 * ``overflow`` — over the receiver's rate budget (or throttled by the vendor); sent
   ``digest.window_s`` after the first item;
 * ``quiet`` — held during quiet hours; sent once quiet hours are over.
 
-Appenders write the item first and then make sure the document exists; a flusher deletes the
-document (atomically: one flusher wins) and then drains the list, so an item is always
-either drained now or covered by a document for a later flush. Items a flush could not send
-(budget used up, vendor failure) are put back.
+Appenders write the item first and then make sure ``opened_at`` is set. A flusher wins the
+lane atomically (:func:`claim_due` replaces ``opened_at`` by its own ``inflight`` record,
+expiring at its invocation's deadline), drains the list and writes the drained items into
+``inflight`` before sending anything; when it is done, :func:`settle` puts back what it
+could not send (rate budget used up, vendor throttling, no time left) and only then clears
+``inflight``. A flusher that dies mid-flush therefore loses nothing: once its ``inflight``
+has expired the next flush takes those items over (the only window left is the few
+milliseconds between the drain and the ``inflight`` write).
+
+Queued items carry the id of their event, and a flush keeps one item per event
+(:func:`dedupe`), so an alert queued twice — its invocation died between queueing it and
+recording that it did — is listed once.
 
 :func:`digest_messages` renders items as one or more messages that each fit the channel
 ("37 more failures in workspace 10001: …"), listing every alert, grouped by workspace.
@@ -18,15 +26,23 @@ either drained now or covered by a document for a later flush. Items a flush cou
 Example:
     >>> from openevent.state import open_store
     >>> store = open_store("memory://")
-    >>> queue(store, "ops", "overflow", {"instance_id": 1}, now=100.0, list_ttl_s=3600)
-    >>> claim_due(store, "ops", "overflow", now=130.0, window_s=60), claim_due(store, "ops", "overflow",
-    ...                                                                         now=161.0, window_s=60)
-    (None, [{'instance_id': 1}])
+    >>> queue(store, "ops", "overflow", {"event_id": "e1", "instance_id": 1}, now=100.0, list_ttl_s=3600)
+    >>> claim_due(store, "ops", "overflow", now=130.0, window_s=60, hold_s=30) is None
+    True
+    >>> due = claim_due(store, "ops", "overflow", now=161.0, window_s=60, hold_s=30)
+    >>> due.items
+    [{'event_id': 'e1', 'instance_id': 1}]
+    >>> settle(store, due, [], opened_at=161.0, list_ttl_s=3600)
+    >>> store.get("digest:ops:overflow") is None
+    True
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from openevent.alerting.config import LinkConfig
@@ -48,49 +64,133 @@ def _key(receiver: str, lane: Lane) -> str:
     return f"digest:{receiver}:{lane}"
 
 
+def _opened(at: float) -> Any:
+    def keep_oldest(doc: dict[str, Any] | None) -> dict[str, Any]:
+        doc = dict(doc or {})
+        doc["opened_at"] = min(at, float(doc.get("opened_at", at)))
+        return doc
+
+    return keep_oldest
+
+
 def queue(store: StateStore, receiver: str, lane: Lane, item: dict[str, Any], *, now: float,
           list_ttl_s: float) -> None:
-    """Add ``item`` to the receiver's pending digest (item first, then the document)."""
+    """Add ``item`` to the receiver's pending digest (item first, then ``opened_at``)."""
     store.append(_key(receiver, lane), item, ttl_s=list_ttl_s)
-    store.update(_key(receiver, lane), lambda doc: doc or {"opened_at": now}, ttl_s=list_ttl_s)
+    store.update(_key(receiver, lane), _opened(now), ttl_s=list_ttl_s)
 
 
-def requeue(store: StateStore, receiver: str, lane: Lane, items: Sequence[dict[str, Any]], *, opened_at: float,
+def requeue(store: StateStore, receiver: str, lane: Lane, items: Sequence[Mapping[str, Any]], *, opened_at: float,
             list_ttl_s: float) -> None:
-    """Put back items a flush could not send; they stay due from ``opened_at``."""
+    """Put back items a flush could not send; they are due again ``window_s`` after ``opened_at``."""
     for item in items:
-        store.append(_key(receiver, lane), item, ttl_s=list_ttl_s)
-
-    def keep_oldest(doc: dict[str, Any] | None) -> dict[str, Any]:
-        return {"opened_at": min(opened_at, float((doc or {}).get("opened_at", opened_at)))}
-
+        store.append(_key(receiver, lane), dict(item), ttl_s=list_ttl_s)
     if items:
-        store.update(_key(receiver, lane), keep_oldest, ttl_s=list_ttl_s)
+        store.update(_key(receiver, lane), _opened(opened_at), ttl_s=list_ttl_s)
 
 
 def pending_since(store: StateStore, receiver: str, lane: Lane) -> float | None:
     """When the oldest pending item of the lane arrived, ``None`` when nothing is pending."""
     doc = store.get(_key(receiver, lane))
-    return None if doc is None else float(doc.get("opened_at", 0.0))
+    return None if doc is None or "opened_at" not in doc else float(doc["opened_at"])
 
 
-def claim_due(store: StateStore, receiver: str, lane: Lane, *, now: float, window_s: float) -> list[Any] | None:
-    """The lane's items when its window has passed and this caller won the flush; else ``None``."""
-    opened = pending_since(store, receiver, lane)
-    if opened is None or now - opened < window_s:
+def dedupe(items: Sequence[Any]) -> list[Any]:
+    """One item per event id (the first), in order; items without an id are compared whole.
+
+    Example:
+        >>> dedupe([{"event_id": "a", "n": 1}, {"event_id": "b"}, {"event_id": "a", "n": 2}])
+        [{'event_id': 'a', 'n': 1}, {'event_id': 'b'}]
+    """
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        ident = item.get("event_id") if isinstance(item, Mapping) else None
+        key = f"id:{ident}" if ident not in (None, "") else "item:" + json.dumps(item, sort_keys=True, default=str)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+@dataclass
+class DueDigest:
+    """A flush this caller won: the lane's items (in flight until :func:`settle`)."""
+
+    receiver: str
+    lane: Lane
+    token: str
+    items: list[Any]
+
+
+def _due(doc: Mapping[str, Any], now: float, window_s: float) -> bool:
+    flight = doc.get("inflight")
+    if isinstance(flight, Mapping):
+        return float(flight.get("until", 0.0)) <= now  # a flusher died: take its items over
+    return "opened_at" in doc and now - float(doc["opened_at"]) >= window_s
+
+
+def claim_due(store: StateStore, receiver: str, lane: Lane, *, now: float, window_s: float,
+              hold_s: float) -> DueDigest | None:
+    """The lane's items when its window has passed and this caller won the flush; else ``None``.
+
+    The items stay recorded as in flight for ``hold_s`` (the flusher's remaining time): call
+    :func:`settle` when done. A live flush of the lane by someone else makes this ``None``.
+    """
+    key = _key(receiver, lane)
+    doc = store.get(key)
+    if doc is None or not _due(doc, now, window_s):
         return None
-    won: list[bool] = []
+    token = uuid.uuid4().hex
+    won: list[list[Any]] = []
 
-    def take(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    def take(current: dict[str, Any] | None) -> dict[str, Any] | None:
         won.clear()
-        due = doc is not None and now - float(doc.get("opened_at", 0.0)) >= window_s
-        won.append(due)
-        return None if due else doc
+        if current is None or not _due(current, now, window_s):
+            return current
+        flight = current.get("inflight")
+        won.append(list(flight.get("items") or []) if isinstance(flight, Mapping) else [])
+        rest = {k: v for k, v in current.items() if k not in ("opened_at", "inflight")}
+        return {**rest, "inflight": {"token": token, "until": now + hold_s, "items": won[-1]}}
 
-    store.update(_key(receiver, lane), take)
-    if not (won and won[-1]):
+    store.update(key, take)
+    if not won:
         return None
-    return store.drain(_key(receiver, lane))
+    items = dedupe(won[-1] + store.drain(key))
+    due = DueDigest(receiver, lane, token, items)
+    if not items:
+        settle(store, due, [], opened_at=now, list_ttl_s=1.0)
+        return None
+    progress(store, due, items)
+    return due
+
+
+def progress(store: StateStore, due: DueDigest, remaining: Sequence[Any]) -> None:
+    """Record which items of a flush in flight are still unsent (after each message that went out)."""
+    due.items = list(remaining)
+
+    def mark(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        flight = (doc or {}).get("inflight")
+        if doc is None or not isinstance(flight, Mapping) or flight.get("token") != due.token:
+            return doc
+        return {**doc, "inflight": {**flight, "items": list(remaining)}}
+
+    store.update(_key(due.receiver, due.lane), mark)
+
+
+def settle(store: StateStore, due: DueDigest, unsent: Sequence[Mapping[str, Any]], *, opened_at: float,
+           list_ttl_s: float) -> None:
+    """End a flush: put back ``unsent`` (due again from ``opened_at``), then clear the in-flight record."""
+    requeue(store, due.receiver, due.lane, unsent, opened_at=opened_at, list_ttl_s=list_ttl_s)
+
+    def clear(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        flight = (doc or {}).get("inflight")
+        if doc is None or not isinstance(flight, Mapping) or flight.get("token") != due.token:
+            return doc
+        rest = {k: v for k, v in doc.items() if k != "inflight"}
+        return rest or None
+
+    store.update(_key(due.receiver, due.lane), clear)
 
 
 def _line(item: Mapping[str, Any], lang: Lang) -> str:

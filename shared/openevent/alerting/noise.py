@@ -1,17 +1,27 @@
-"""Noise control on the shared state store: event dedup, repeats, daily caps, rate budgets, quiet hours.
+"""Noise control on the shared state store: repeats, daily caps, rate budgets, quiet hours, recovery memory.
 
-* **Event dedup** (Powertools' idempotency model): :func:`claim_event` takes the event id in
-  state ``in_progress`` (expiring after ``in_progress_s``, so a crashed attempt can be retried),
-  :func:`complete_event` marks it ``done`` for ``event_ttl_s``; :func:`release_event` gives it
-  back when processing failed. EventBridge and FC deliver at least once.
+Under at-least-once delivery nothing here that would *suppress* a later delivery is written
+before the effect it guards has happened: the repeat window and the daily cap are **read**
+before a send (:func:`repeat_blocked`, :func:`daily_count`) and **committed** after the first
+receiver of the alert was reached — sent, or durably queued into a digest or a quiet-hours
+hold (:func:`commit_repeat`, :func:`commit_daily`). Both records name the event that made
+them, so the event's own redelivery is never suppressed by them.
+
 * **Repeat window**: the same subject in the same state alerts once per ``repeat_window_s``.
 * **Daily cap**: at most ``max_per_instance_per_day`` alerts per subject per local calendar day.
 * **Rate budgets** per receiver, counted in the store across all FC instances (sliding
   windows): DingTalk and WeCom 20/min, Feishu/Lark 100/min and 5/s, Slack 1/s. A share
   (``digest_reserve``) of each budget is kept for digests, so the surplus of a storm can
-  always be summarised inside the vendor's limit.
+  always be summarised inside the vendor's limit. A unit is taken *before* a send (the
+  vendor counts the request whatever happens to it); the pipeline notes the take on the
+  event's claim so the event's redelivery is not charged twice.
 * **Quiet hours**: :func:`in_quiet_hours`.
-* **Recovery memory**: :func:`remember_failure` / :func:`take_failure`.
+* **Recovery memory**: :func:`remember_failure` / :func:`take_failure` / :func:`forget_failure`
+  — a recovery event *takes* the memory (marks it as its own), sends, and only then forgets it,
+  so a recovery cut off by a crash is still sent by its redelivery and by no other event.
+
+Every function raises :class:`~openevent.state.base.StateError` when the store fails; the
+pipeline decides how to degrade.
 
 Example:
     >>> from openevent.state import open_store
@@ -21,11 +31,15 @@ Example:
     15
     >>> take_digest_budget(store, "ops", limits)
     True
+    >>> repeat_blocked(store, "instance:1:FAILURE", "e1", now=0.0)
+    False
+    >>> commit_repeat(store, "instance:1:FAILURE", "e1", now=0.0, window_s=1800)
+    >>> [repeat_blocked(store, "instance:1:FAILURE", e, now=60.0) for e in ("e2", "e1")]
+    [True, False]
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -40,41 +54,58 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, float]]] = {
     "wecom": [(20, 60.0)],
     "slack": [(1, 1.0)],
 }
-
-
-# -- event dedup ------------------------------------------------------------------------------
-def claim_event(store: StateStore, event_id: str, *, now: float, in_progress_s: float, ttl_s: float) -> bool:
-    """True when this caller may process ``event_id`` (first delivery, or a stale in-progress claim)."""
-    token = uuid.uuid4().hex
-
-    def claim(doc: dict[str, Any] | None) -> dict[str, Any]:
-        if doc is None or (doc.get("state") == "in_progress" and now - float(doc.get("at", 0)) >= in_progress_s):
-            return {"state": "in_progress", "token": token, "at": now}
-        return doc
-
-    result = store.update(f"event:{event_id}", claim, ttl_s=ttl_s)
-    return result is not None and result.get("token") == token
-
-
-def complete_event(store: StateStore, event_id: str, *, now: float, ttl_s: float) -> None:
-    store.put(f"event:{event_id}", {"state": "done", "at": now}, ttl_s=ttl_s)
-
-
-def release_event(store: StateStore, event_id: str) -> None:
-    store.delete(f"event:{event_id}")
+DAY_WINDOW_S = 86400.0 + 3600.0
 
 
 # -- repeats ---------------------------------------------------------------------------------
-def first_in_window(store: StateStore, state_key: str, window_s: float) -> bool:
-    """True the first time ``state_key`` alerts within ``window_s``."""
-    return store.add_once(f"repeat:{state_key}", ttl_s=window_s)
+def _repeat_key(state_key: str) -> str:
+    return f"repeat:{state_key}"
 
 
-def count_today(store: StateStore, subject: str, *, now: float, quiet: QuietHours | None) -> int:
-    """Count one more alert of ``subject`` today (local day at the quiet-hours offset, else UTC+8)."""
+def repeat_blocked(store: StateStore, state_key: str, event_id: str, *, now: float) -> bool:
+    """True when another event alerted ``state_key`` within its repeat window (read-only)."""
+    doc = store.get(_repeat_key(state_key))
+    return doc is not None and float(doc.get("until", 0.0)) > now and doc.get("event_id") != event_id
+
+
+def commit_repeat(store: StateStore, state_key: str, event_id: str, *, now: float, window_s: float) -> None:
+    """Open the repeat window of ``state_key`` for ``event_id`` (after the alert reached a receiver).
+
+    A window still open (another event's, or this event's own from an earlier attempt) is kept.
+    """
+    def open_window(doc: dict[str, Any] | None) -> dict[str, Any]:
+        if doc is not None and float(doc.get("until", 0.0)) > now:
+            return doc
+        return {"event_id": event_id, "at": now, "until": now + window_s}
+
+    store.update(_repeat_key(state_key), open_window, ttl_s=window_s)
+
+
+# -- daily cap -------------------------------------------------------------------------------
+def _daily_key(subject: str, now: float, quiet: QuietHours | None) -> str:
     tz = (quiet or QuietHours(start="00:00", end="00:00")).tz
-    day = datetime.fromtimestamp(now, tz).strftime("%Y%m%d")
-    return store.incr_window(f"daily:{subject}:{day}", window_s=86400.0 + 3600.0)
+    return f"daily:{subject}:{datetime.fromtimestamp(now, tz).strftime('%Y%m%d')}"
+
+
+def daily_count(store: StateStore, subject: str, event_id: str, *, now: float,
+                quiet: QuietHours | None) -> tuple[int, bool]:
+    """``(alerts of subject today, whether event_id is one of them)`` — read-only.
+
+    The day is the local day at the quiet-hours offset, else UTC+8.
+    """
+    doc = store.get(_daily_key(subject, now, quiet)) or {}
+    events = [str(e) for e in doc.get("events", [])]
+    return len(events), event_id in events
+
+
+def commit_daily(store: StateStore, subject: str, event_id: str, *, now: float, quiet: QuietHours | None) -> int:
+    """Count ``event_id`` as one alert of ``subject`` today (once, however often it is committed)."""
+    def add(doc: dict[str, Any] | None) -> dict[str, Any]:
+        events = [str(e) for e in (doc or {}).get("events", [])]
+        return {"events": events if event_id in events else [*events, event_id]}
+
+    stored = store.update(_daily_key(subject, now, quiet), add, ttl_s=DAY_WINDOW_S)
+    return len((stored or {}).get("events", []))
 
 
 # -- rate budgets ----------------------------------------------------------------------------
@@ -126,24 +157,50 @@ def in_quiet_hours(now: float, quiet: QuietHours | None) -> bool:
 
 
 # -- recovery memory -------------------------------------------------------------------------
+def _failed_key(subject: str) -> str:
+    return f"failed:{subject}"
+
+
 def remember_failure(store: StateStore, subject: str, receivers: Sequence[str], *, now: float, ttl_s: float) -> None:
-    """Note that a failure of ``subject`` was alerted to ``receivers`` (for the recovery message)."""
+    """Note that a failure of ``subject`` was alerted to ``receivers`` (for the recovery message).
+
+    A new failure re-arms a memory a recovery had already taken.
+    """
     def merge(doc: dict[str, Any] | None) -> dict[str, Any]:
         known = list((doc or {}).get("receivers", []))
         return {"receivers": known + [r for r in receivers if r not in known], "at": now}
 
-    store.update(f"failed:{subject}", merge, ttl_s=ttl_s)
+    store.update(_failed_key(subject), merge, ttl_s=ttl_s)
 
 
-def take_failure(store: StateStore, subject: str) -> list[str] | None:
-    """The receivers an alerted failure of ``subject`` went to (forgotten atomically), or ``None``."""
-    seen: list[dict[str, Any] | None] = []
+def take_failure(store: StateStore, subject: str, event_id: str) -> list[str] | None:
+    """The receivers an alerted failure of ``subject`` went to, for the recovery ``event_id``; else ``None``.
 
-    def pop(doc: dict[str, Any] | None) -> None:
-        seen.clear()
-        seen.append(doc)
+    The memory is marked as taken by ``event_id`` (atomically): the same event gets it again on
+    a redelivery, any other event gets ``None``. :func:`forget_failure` removes it once the
+    recovery was delivered.
+
+    Example:
+        >>> from openevent.state import open_store
+        >>> store = open_store("memory://")
+        >>> remember_failure(store, "instance:1", ["ops"], now=0.0, ttl_s=60)
+        >>> take_failure(store, "instance:1", "ok-1"), take_failure(store, "instance:1", "ok-2")
+        (['ops'], None)
+        >>> take_failure(store, "instance:1", "ok-1")
+        ['ops']
+    """
+    def take(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+        if doc is None or doc.get("taken_by") not in (None, event_id):
+            return doc
+        return {**doc, "taken_by": event_id}
+
+    stored = store.update(_failed_key(subject), take)
+    if stored is None or stored.get("taken_by") != event_id:
         return None
+    return [str(r) for r in stored.get("receivers", [])]
 
-    store.update(f"failed:{subject}", pop)
-    doc = seen[-1] if seen else None
-    return None if doc is None else [str(r) for r in doc.get("receivers", [])]
+
+def forget_failure(store: StateStore, subject: str, event_id: str) -> None:
+    """Forget the failure memory ``event_id`` took (a failure remembered since then stays)."""
+    store.update(_failed_key(subject), lambda doc: None if doc is not None and doc.get("taken_by") == event_id
+                 else doc)
