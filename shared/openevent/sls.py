@@ -5,8 +5,13 @@ forwarder's dashboard logstore): :class:`SlsWriter` sends batches of ``(time, co
 logs with a topic, a source and tags, and turns the service's answers into one
 :class:`SlsError` whose ``transient`` flag says whether a retry can help
 (``WriteQuotaExceed``, ``ShardWriteQuotaExceed``, ``ServerBusy``, ``InternalServerError``,
-``RequestTimeout``, network errors) or not (bad signature, unknown project or logstore, …).
-The SDK itself already retries 5xx answers and connection errors before it gives up.
+``RequestTimeout``, any 5xx, network errors) or not (bad signature, unknown project or logstore, …).
+
+One request is **one attempt**: the SDK's own loop (up to ten tries of a 5xx or a dropped
+connection, a second's sleep each, blind to the invocation's deadline) is switched off, so the
+caller's one retry loop (:func:`openevent.delivery.retry.retry_call` with :func:`classify`)
+decides, inside the budget. Each request's timeout is capped by the time the current budget
+has left (:func:`openevent.delivery.budget.call_timeout`).
 
 The SDK is imported on the first write, so a function that never writes to SLS never loads it.
 
@@ -26,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openevent.delivery.budget import call_timeout
+from openevent.delivery.retry import Attempt
 from openevent.errors import OpenEventError
 from openevent.runtime.credentials import Credentials
 from openevent.runtime.redact import redact_text, register_secret
@@ -43,6 +50,20 @@ class SlsError(OpenEventError):
     def __init__(self, code: str, message: str, *, transient: bool) -> None:
         self.code, self.transient = code, transient
         super().__init__(f"{code}: {message}")
+
+
+def classify(exc: BaseException) -> Attempt[Any]:
+    """The retry classification of a failed ``PutLogs``: transient :class:`SlsError` → retry, else permanent.
+
+    Example:
+        >>> classify(SlsError("ServerBusy", "busy", transient=True)).status
+        'retry_after'
+        >>> classify(SlsError("LogStoreNotExist", "no", transient=False)).status
+        'permanent'
+    """
+    if isinstance(exc, SlsError) and exc.transient:
+        return Attempt.retry(exc)
+    return Attempt.permanent(exc)
 
 
 @dataclass(frozen=True)
@@ -77,8 +98,11 @@ class SlsWriter:
             register_secret(credentials.access_key_secret)
             register_secret(credentials.security_token)
 
-    def put(self, logs: Sequence[Log]) -> None:
-        """One ``PutLogs`` request with every log; raises :class:`SlsError`."""
+    def put(self, logs: Sequence[Log], *, timeout_s: float | None = None) -> None:
+        """One ``PutLogs`` request (one attempt) with every log; raises :class:`SlsError`.
+
+        ``timeout_s`` caps the request (default: the target's, bounded by the current budget).
+        """
         if not logs:
             return
         if self.credentials is None:
@@ -91,21 +115,29 @@ class SlsWriter:
         request = PutLogsRequest(project=t.project, logstore=t.logstore, topic=t.topic,
                                  source=t.source or "openevent", logitems=items,
                                  logtags=sorted(t.tags.items()) or None, compress=t.compress)
+        client = self._get_client()
+        client.timeout = max(0.1, min(self.target.timeout_s, timeout_s if timeout_s is not None
+                                      else call_timeout(self.target.timeout_s)))
         try:
-            self._get_client().put_logs(request)
-        except LogException as exc:
-            code = str(exc.get_error_code())
-            raise SlsError(code, redact_text(str(exc.get_error_message()))[:300],
-                           transient=code in TRANSIENT_CODES) from None
+            client.put_logs(request)
+        except _OneAttempt as stop:
+            exc = stop.error
+        except LogException as exc_:  # raised outside the request itself (e.g. building it)
+            exc = exc_
+        else:
+            return
+        code = str(exc.get_error_code())
+        status = getattr(exc, "resp_status", None)
+        transient = code in TRANSIENT_CODES or (isinstance(status, int) and status >= 500)
+        raise SlsError(code, redact_text(str(exc.get_error_message()))[:300], transient=transient) from None
 
     def _get_client(self) -> Any:
         if self._client is None:
-            from aliyun.log import LogClient
-
             creds = self.credentials
             assert creds is not None
-            client: Any = LogClient(self.target.endpoint, creds.access_key_id, creds.access_key_secret,
-                                    securityToken=creds.security_token, source=self.target.source or "openevent")
+            client: Any = _client_class()(self.target.endpoint, creds.access_key_id, creds.access_key_secret,
+                                          securityToken=creds.security_token,
+                                          source=self.target.source or "openevent")
             client.timeout = self.target.timeout_s
             if _is_ip_with_port(self.target.endpoint):
                 # the SDK recognises only a bare IP as such; with a port it would put the project in
@@ -113,3 +145,31 @@ class SlsWriter:
                 client._isRowIp = True
             self._client = client
         return self._client
+
+
+class _OneAttempt(Exception):
+    """Carries the SDK's ``LogException`` past the SDK's own retry loop (which only catches that type)."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+_CLIENT_CLASS: Any = None
+
+
+def _client_class() -> Any:
+    """``LogClient`` whose requests are single attempts (built on first use: the SDK loads lazily)."""
+    global _CLIENT_CLASS
+    if _CLIENT_CLASS is None:
+        from aliyun.log import LogClient, LogException
+
+        class OneAttemptLogClient(LogClient):
+            def _sendRequest(self, *args: Any, **kwargs: Any) -> Any:  # the SDK's own name
+                try:
+                    return LogClient._sendRequest(self, *args, **kwargs)  # type: ignore[attr-defined]
+                except LogException as exc:
+                    raise _OneAttempt(exc) from None
+
+        _CLIENT_CLASS = OneAttemptLogClient
+    return _CLIENT_CLASS

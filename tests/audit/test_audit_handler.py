@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +11,12 @@ import pytest
 from audit_helpers import LOGSTORE, PROJECT, jsonl_records, lifecycle
 
 from openevent.audit.delivery import AuditDeliveryError
+from openevent.delivery.retry import Undelivered
 from openevent.local.fake_sls import SLS_DEMO_KEY_ID, SLS_DEMO_KEY_SECRET, FakeSls
+from openevent.local.functions import load_module
 from openevent.runtime.context import LocalContext
 from support import ROOT
 
-INDEX = ROOT / "functions" / "node_change_auditor" / "index.py"
 CONFIG = ROOT / "functions" / "node_change_auditor" / "config.yaml"
 
 
@@ -27,10 +27,7 @@ def index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ModuleTyp
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENEVENT_STATE_URL", f"sqlite:///{tmp_path / 'state.db'}")
     monkeypatch.setenv("OPENEVENT_LOG_STREAM", "stderr")
-    spec = importlib.util.spec_from_file_location("node_change_auditor_index", INDEX)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module("node_change_auditor", fresh=True)
     yield module
     module.reset()
 
@@ -70,13 +67,15 @@ def test_the_handler_raises_when_a_sink_keeps_failing_and_the_retry_completes(
                            "ALIBABA_CLOUD_ACCESS_KEY_ID": SLS_DEMO_KEY_ID,
                            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SLS_DEMO_KEY_SECRET}.items():
             monkeypatch.setenv(key, value)
-        index._get_auditor().sleep = lambda _s: None
-        fake.fail_next(3, "WriteQuotaExceed")
+        index.app.worker.sleep = lambda _s: None
+        fake.fail_next(3, "WriteQuotaExceed")  # the shipped config's retry.attempts
         event = json.dumps(lifecycle()[0]).encode()
 
-        with pytest.raises(AuditDeliveryError):
+        with pytest.raises(AuditDeliveryError) as info:
             index.handler(event, LocalContext())
         retried = index.handler(event, LocalContext())
+
+        assert isinstance(info.value, Undelivered) and list(info.value.undone) == ["sls"]
 
         assert retried["sinks"] == {"stdout": "already-written", "jsonl": "already-written", "sls": "written"}
         assert len(fake.logs) == 1 and len(jsonl_records(tmp_path / "audit.jsonl")) == 1

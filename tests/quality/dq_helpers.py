@@ -60,3 +60,26 @@ def chat_messages(chat: FakeChat) -> list[Any]:
 
 def webhook_documents(chat: FakeChat) -> list[Any]:
     return [m.body for m in chat.received(HOOK_NAME)]
+
+
+def handler_env(chat: FakeChat, sls: FakeSls, state_url: str, **extra: str) -> dict[str, str]:
+    """The environment of the deployed function: env-only mode wired to the fakes, ``state_url`` shared."""
+    return fake_env(chat, sls, OPENEVENT_STATE_URL=state_url, ALIBABA_CLOUD_ACCESS_KEY_ID=SLS_DEMO_KEY_ID,
+                    ALIBABA_CLOUD_ACCESS_KEY_SECRET=SLS_DEMO_KEY_SECRET, **extra)
+
+
+def invoke_handler(module: Any, event: Any, *, timeout_s: int = 30) -> dict[str, Any]:
+    """``module.handler`` called as FC calls it: the event's bytes and a context with ``timeout_s``."""
+    import json
+
+    from openevent.runtime.context import LocalContext
+
+    context = LocalContext(function_name="dq_result_forwarder", timeout_s=timeout_s)
+    result: dict[str, Any] = module.handler(json.dumps(event).encode(), context)
+    return result
+
+
+def rows_by_part(result: dict[str, Any]) -> dict[str, str]:
+    """``{destination or destination:receiver: status}`` of a forward result."""
+    return {(f"{r['destination']}:{r['receiver']}" if r.get("receiver") else r["destination"]): r["status"]
+            for r in result["forwarded"]}

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 JSONL_ENV = "OPENEVENT_AUDIT_JSONL"
 DEFAULT_JSONL = "audit.jsonl"
+FC_WRITABLE_DIR = "/tmp"
+"""The only writable directory of an FC instance (its code directory is read-only)."""
 DAY_S = 86400.0
 
 
@@ -28,21 +30,39 @@ class _Section(BaseModel):
 
 
 class JsonlSinkConfig(_Section):
-    """``enabled``: ``true``/``false``, or ``null`` (default) for "on unless running on FC"."""
+    """``enabled``: ``true``/``false``, or ``null`` (default) for "on unless running on FC".
+
+    On FC the code directory is read-only: a relative ``path`` is taken under ``/tmp`` there
+    (the instance's writable disk; it is lost with the instance, so on FC the trail belongs in SLS).
+
+    Example:
+        >>> JsonlSinkConfig(enabled=True).resolved_path({"FC_FUNCTION_NAME": "node_change_auditor"})
+        '/tmp/audit.jsonl'
+        >>> JsonlSinkConfig(path="trail/audit.jsonl").resolved_path({})
+        'trail/audit.jsonl'
+    """
 
     enabled: bool | None = None
     path: str | None = None
 
     def resolved_path(self, env: Mapping[str, str] | None = None) -> str:
-        """``path``, else ``OPENEVENT_AUDIT_JSONL``, else ``audit.jsonl`` in the working directory."""
+        """``path``, else ``OPENEVENT_AUDIT_JSONL``, else ``audit.jsonl``: relative to the working
+        directory locally, to ``/tmp`` on FC."""
+        from openevent.runtime.context import running_on_fc
+
         environ = os.environ if env is None else env
-        return self.path or environ.get(JSONL_ENV) or DEFAULT_JSONL
+        path = self.path or environ.get(JSONL_ENV) or DEFAULT_JSONL
+        if running_on_fc(environ) and not os.path.isabs(path):
+            path = os.path.join(FC_WRITABLE_DIR, path)
+        return path
 
     def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
+        from openevent.runtime.context import running_on_fc
+
         environ = os.environ if env is None else env
         if self.enabled is not None:
             return self.enabled
-        return bool(environ.get(JSONL_ENV)) or not environ.get("FC_FUNCTION_NAME")
+        return bool(environ.get(JSONL_ENV)) or not running_on_fc(environ)
 
 
 class SlsSinkConfig(_Section):
@@ -83,14 +103,16 @@ class GetNodeConfig(_Section):
 
 
 class RetryConfig(_Section):
-    """Per-sink retries inside one invocation; after them a failing sink makes the invocation fail."""
+    """Per-sink retries inside one invocation (the core retry loop, bounded by the invocation's
+    budget); after them a failing sink makes the invocation fail, so FC retries it."""
 
     attempts: int = Field(default=3, ge=1, le=10)
     backoff_s: float = Field(default=0.2, ge=0)
 
 
 class StateConfig(_Section):
-    """How long the auditor remembers: node states, built records and per-sink delivery marks."""
+    """How long the auditor remembers: node states, and each event's claim (its built records and
+    the sinks that stored them)."""
 
     node_ttl_days: float | None = Field(default=None, gt=0, description="null: keep node states forever")
     dedup_ttl_days: float = Field(default=7.0, gt=0, description="must exceed EventBridge's 1-day retry horizon")

@@ -1,122 +1,168 @@
-"""Delivering records to every sink exactly once: done-marks, retries, and a failure that makes FC retry.
+"""Delivering records to every sink exactly once: per-sink parts of the event's claim, the core retry loop.
 
-For each sink, the records it has not stored yet (no done-mark ``audit:sent:<sink>:<audit_id>`` in
-the state store) are written; a transient :class:`~openevent.audit.sinks.base.SinkError` is retried
-``attempts`` times with exponential backoff. After a success each record gets its done-mark (a
-failed sink's error names what it stored before failing, and those get marked too). Sinks are
-independent: one failing does not keep the others from their records. When a sink still fails,
-:func:`deliver` raises :class:`AuditDeliveryError` after the others are done, so FC retries the
-invocation, and the retry writes only what is missing (no duplicates in any sink).
+An event's records go to every sink that has not stored them yet. What a sink stored is a
+*part* of the event's idempotency claim (:meth:`Idempotency.complete_part
+<openevent.delivery.idempotency.Idempotency.complete_part>`, part = the sink's name), recorded
+right after the sink stored the records — one mechanism for the auditor's dedup, shared with
+every other function. Each write goes through the one retry loop
+(:func:`openevent.delivery.retry.retry_call`): a transient
+:class:`~openevent.audit.sinks.base.SinkError` is retried with jittered backoff inside the
+invocation's budget, never sleeping past it; the records a failed attempt did store (the SLS
+sink's earlier batches) are not sent again. Sinks are independent: one failing does not keep
+the others from their records. When a sink still fails, :func:`deliver` raises
+:class:`AuditDeliveryError` (an :class:`~openevent.delivery.retry.Undelivered`) after the others
+are done, so FC retries the invocation, and the retry writes only what is missing.
 
 Example:
-    >>> from openevent.state import open_store
     >>> from openevent.audit.record import AuditRecord, Resource
     >>> class ListSink:
     ...     name = "list"
     ...     def __init__(self): self.items = []
     ...     def write(self, records): self.items.extend(records)
-    >>> store, sink = open_store("memory://"), ListSink()
+    >>> sink = ListSink()
     >>> rec = AuditRecord(audit_id="a", event_id="e", event_type="t", action="kill",
     ...                   resource=Resource(kind="instance", id="1"), recorded_at="x")
-    >>> deliver([rec], [sink], store), deliver([rec], [sink], store), len(sink.items)
+    >>> todo = [EventRecords("e", [rec])]
+    >>> deliver(todo, [sink]), deliver(todo, [sink]), len(sink.items)
     ({'list': 'written'}, {'list': 'already-written'}, 1)
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from openevent.audit.record import AuditRecord
 from openevent.audit.sinks.base import Sink, SinkError
-from openevent.errors import OpenEventError
+from openevent.delivery.budget import Budget, current_budget
+from openevent.delivery.idempotency import Idempotency
+from openevent.delivery.retry import Attempt, RetryPolicy, Undelivered, retry_call
 from openevent.runtime.logging import get_logger
-from openevent.state import StateStore
 
-DEFAULT_MARK_TTL_S = 7 * 86400.0
+DEFAULT_POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.2, max_delay_s=2.0, min_attempt_s=0.3,
+                             attempt_timeout_s=10.0, max_wait_s=2.0)
 
 
-class AuditDeliveryError(OpenEventError):
-    """At least one sink did not store its records after retries (the invocation must be retried)."""
+class AuditDeliveryError(Undelivered):
+    """At least one sink did not store its records after retries (the invocation must be retried).
+
+    ``failures`` is ``{sink: reason}``, ``statuses`` what every sink did.
+    """
 
     def __init__(self, failures: dict[str, str], statuses: dict[str, str] | None = None) -> None:
-        detail = "; ".join(f"{name}: {reason}" for name, reason in failures.items())
-        super().__init__(f"audit records not delivered to {', '.join(failures)} ({detail})")
-        self.failures = failures
+        super().__init__("audit records", failures)
+        self.failures = dict(failures)
         self.statuses = dict(statuses or {})
 
 
-def mark_key(sink: str, audit_id: str) -> str:
-    """The state-store key of the done-mark of one record in one sink.
+@dataclass
+class EventRecords:
+    """The records of one event and the sinks (parts of its claim) that already stored them."""
+
+    key: str
+    records: list[AuditRecord]
+    done: set[str] = field(default_factory=set)
+
+
+def policy_of(attempts: int = 3, backoff_s: float = 0.2) -> RetryPolicy:
+    """The retry policy of the auditor's ``retry:`` config section.
 
     Example:
-        >>> mark_key("sls", "6d0c…")
-        'audit:sent:sls:6d0c…'
+        >>> policy_of(5, 0.1).max_attempts
+        5
     """
-    return f"audit:sent:{sink}:{audit_id}"
+    return RetryPolicy(max_attempts=attempts, base_delay_s=backoff_s, max_delay_s=DEFAULT_POLICY.max_delay_s,
+                       min_attempt_s=DEFAULT_POLICY.min_attempt_s, attempt_timeout_s=DEFAULT_POLICY.attempt_timeout_s,
+                       max_wait_s=DEFAULT_POLICY.max_wait_s)
 
 
-def pending_for(store: StateStore, sink: str, records: Sequence[AuditRecord]) -> list[AuditRecord]:
-    """The records ``sink`` has not stored yet."""
-    return [r for r in records if store.get(mark_key(sink, r.audit_id)) is None]
+def classify(exc: BaseException) -> Attempt[None]:
+    """A sink's failure for the retry loop: a transient :class:`SinkError` is retried, anything else not.
+
+    Example:
+        >>> classify(SinkError("sls", "quota", transient=True)).status
+        'retry_after'
+        >>> classify(ValueError("bug")).error.transient
+        False
+    """
+    if isinstance(exc, SinkError):
+        return Attempt.retry(exc) if exc.transient else Attempt.permanent(exc)
+    return Attempt.permanent(SinkError("sink", f"{type(exc).__name__}: {exc}", transient=False))
 
 
-def write_with_retry(sink: Sink, records: Sequence[AuditRecord], *, attempts: int = 3, backoff_s: float = 0.2,
-                     sleep: Callable[[float], Any] = time.sleep,
-                     on_stored: Callable[[Sequence[str]], None] | None = None) -> None:
-    """``sink.write(records)``, retrying transient errors; raises the last :class:`SinkError`.
+def write_with_retry(sink: Sink, records: Sequence[AuditRecord], *, budget: Budget | None = None,
+                     policy: RetryPolicy | None = None, sleep: Callable[[float], Any] = time.sleep,
+                     rng: Callable[[], float] = random.random,
+                     on_stored: Callable[[Sequence[str]], None] | None = None) -> int:
+    """``sink.write(records)`` through the core retry loop; the attempts made, or the last :class:`SinkError`.
 
     ``on_stored`` receives the ids of records a failed attempt did store (they are not sent again).
+    The budget defaults to the invocation's current one.
     """
     remaining = list(records)
-    for attempt in range(1, attempts + 1):
+    log = get_logger("openevent.audit")
+
+    def attempt(_timeout_s: float) -> None:
+        nonlocal remaining
         try:
             sink.write(remaining)
-            return
         except SinkError as exc:
             if exc.stored:
                 if on_stored is not None:
                     on_stored(exc.stored)
                 done = set(exc.stored)
                 remaining = [r for r in remaining if r.audit_id not in done]
-            get_logger("openevent.audit").warning("audit.sink_failed", sink=sink.name, attempt=attempt,
-                                                  transient=exc.transient, error=str(exc))
-            if not exc.transient or attempt >= attempts:
-                raise
-            sleep(backoff_s * (2 ** (attempt - 1)))
+            log.warning("audit.sink_failed", sink=sink.name, transient=exc.transient, error=str(exc))
+            raise
+
+    budget = budget or current_budget() or Budget(timeout_s=30.0, margin_s=0.0)
+    _, attempts = retry_call(attempt, classify, budget=budget, policy=policy or DEFAULT_POLICY, sleep=sleep,
+                             rng=rng)
+    return attempts
 
 
-def deliver(records: Sequence[AuditRecord], sinks: Sequence[Sink], store: StateStore, *, attempts: int = 3,
-            backoff_s: float = 0.2, mark_ttl_s: float = DEFAULT_MARK_TTL_S,
-            sleep: Callable[[float], Any] = time.sleep) -> dict[str, str]:
-    """Write ``records`` to every sink that lacks them; ``{sink: status}`` or :class:`AuditDeliveryError`.
+def deliver(items: Sequence[EventRecords], sinks: Sequence[Sink], idempotency: Idempotency | None = None, *,
+            budget: Budget | None = None, policy: RetryPolicy | None = None,
+            sleep: Callable[[float], Any] = time.sleep, rng: Callable[[], float] = random.random) -> dict[str, str]:
+    """Write every event's records to every sink lacking them; ``{sink: status}`` or :class:`AuditDeliveryError`.
 
     Statuses: ``written`` (records stored now), ``already-written`` (every record had been stored
-    before), ``no-records``; a failed sink is named in the raised error.
+    before), ``no-records``; a failed sink is ``failed`` and named in the raised error. What a
+    sink stored is recorded in ``item.done`` and, with ``idempotency``, as a part of the item's claim.
     """
     statuses: dict[str, str] = {}
     failures: dict[str, str] = {}
+    with_records = [item for item in items if item.records]
     for sink in sinks:
-        if not records:
+        if not with_records:
             statuses[sink.name] = "no-records"
             continue
-        todo = pending_for(store, sink.name, records)
+        todo = [item for item in with_records if sink.name not in item.done]
         if not todo:
             statuses[sink.name] = "already-written"
             continue
+        stored: set[str] = set()
 
-        def mark(ids: Sequence[str], _sink: str = sink.name) -> None:
-            for audit_id in ids:
-                store.put(mark_key(_sink, audit_id), {"sink": _sink, "at": time.time()}, ttl_s=mark_ttl_s)
+        def finished(ids: Sequence[str], _todo: list[EventRecords] = todo, _sink: str = sink.name,
+                     _stored: set[str] = stored) -> None:
+            _stored.update(ids)
+            for item in _todo:
+                if _sink not in item.done and all(r.audit_id in _stored for r in item.records):
+                    item.done.add(_sink)
+                    if idempotency is not None:
+                        idempotency.complete_part(item.key, _sink, {"status": "written", "at": time.time()})
 
         try:
-            write_with_retry(sink, todo, attempts=attempts, backoff_s=backoff_s, sleep=sleep, on_stored=mark)
+            write_with_retry(sink, [r for item in todo for r in item.records], budget=budget, policy=policy,
+                             sleep=sleep, rng=rng, on_stored=finished)
         except SinkError as exc:
             failures[sink.name] = str(exc)
             statuses[sink.name] = "failed"
             continue
-        mark([r.audit_id for r in todo])
+        finished([r.audit_id for item in todo for r in item.records])
         statuses[sink.name] = "written"
     if failures:
         raise AuditDeliveryError(failures, statuses)

@@ -1,9 +1,11 @@
 """Wiring an :class:`~openevent.audit.auditor.Auditor` from its config and the environment.
 
-* state store: ``OPENEVENT_STATE_URL`` (:func:`openevent.state.open_store`);
+* state store: ``OPENEVENT_STATE_URL``, every call bounded in time by the invocation's budget
+  (:func:`openevent.delivery.app.open_bounded_store`; one that cannot be opened degrades to none);
 * sinks: stdout (unless switched off), JSONL (``sinks.jsonl``; on by default outside FC, path from
-  ``OPENEVENT_AUDIT_JSONL``), SLS (``sinks.sls``; credentials from the environment or the FC
-  context's role, resolved per invocation because FC rotates them);
+  ``OPENEVENT_AUDIT_JSONL``; on FC a relative path lands under ``/tmp``), SLS (``sinks.sls``;
+  credentials from the environment or the FC context's role, resolved per invocation because FC
+  rotates them);
 * ``GetNode`` through :mod:`openevent.dataworks` when ``get_node.enabled``;
 * chat summaries through :mod:`openevent.notify` when ``chat_summary`` names receivers.
 
@@ -18,14 +20,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openevent.audit.auditor import Auditor
-from openevent.audit.config import DAY_S, AuditConfig, SlsSinkConfig
+from openevent.audit.config import AuditConfig, SlsSinkConfig
 from openevent.audit.sinks.base import Sink
 from openevent.audit.sinks.jsonl import JsonlSink
 from openevent.audit.sinks.stdout import StdoutSink
-from openevent.state import StateStore, open_store
+from openevent.state import StateStore
+
+if TYPE_CHECKING:
+    from openevent.delivery.app import FunctionApp
 
 
 class _SinkSet:
@@ -91,9 +96,39 @@ def build_auditor(config: AuditConfig, *, store: StateStore | None = None, env: 
     if config.chat_summary is not None and config.chat_summary.receivers:
         from openevent.audit.summary import ChatSummary
 
-        summariser = ChatSummary(config.chat_summary, config.receivers,
-                                 mark_ttl_s=config.state.dedup_ttl_days * DAY_S)
+        summariser = ChatSummary(config.chat_summary, config.receivers)
     fetcher = getnode_fetcher(config.get_node.env, env) if config.get_node.enabled else None
-    return Auditor(config, store=store or open_store(env=environ), sinks=_SinkSet(config, env),
+    return Auditor(config, store=store or open_state_store(env), sinks=_SinkSet(config, env),
                    node_fetcher=fetcher, summariser=summariser,
                    version=version or environ.get("FC_FUNCTION_VERSION") or environ.get("FC_VER_ID"))
+
+
+def open_state_store(env: Mapping[str, str] | None = None) -> StateStore:
+    """The bounded state store of ``OPENEVENT_STATE_URL``; one that cannot be opened degrades to none.
+
+    Example:
+        >>> type(open_state_store({"OPENEVENT_STATE_URL": "memory://"})).__name__
+        'MemoryStore'
+    """
+    from openevent.delivery.app import open_bounded_store
+
+    try:
+        store: StateStore = open_bounded_store(env)
+    except Exception as exc:  # auditing without dedup beats not auditing
+        from openevent.runtime.logging import get_logger
+        from openevent.state.bounded import unavailable_store
+
+        get_logger("openevent.audit").error("audit.state_unavailable", error=str(exc),
+                                            effect="auditing without deduplication or node states")
+        store = unavailable_store(str(exc))
+    return store
+
+
+def build(app: FunctionApp) -> Auditor:
+    """The worker of ``functions/node_change_auditor`` (the function template's factory).
+
+    The config is ``OPENEVENT_CONFIG``, else the function's shipped ``config.yaml``.
+    """
+    from openevent.runtime.config import load_config
+
+    return build_auditor(load_config(AuditConfig, app.config_path()))

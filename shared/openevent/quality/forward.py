@@ -1,22 +1,36 @@
-"""The forwarding pipeline: normalise → dedupe → add context → filter per destination → deliver → report.
+"""The forwarding pipeline: normalise → claim → add context → filter per destination → deliver → report.
 
 For each DQ event :meth:`Forwarder.forward`
 
 1. normalises it (:func:`~openevent.quality.result.normalise`) and adds the console link;
-2. claims the event id in the state store (``add_once("dq:event:<id>")``): a redelivered event
-   is reported as ``duplicate`` and nothing is sent again;
+2. claims the event id (:class:`~openevent.delivery.idempotency.Idempotency`, namespace ``dq``):
+   an event whose every destination was delivered is reported ``duplicate`` and nothing is sent
+   again; an event another live invocation is forwarding raises
+   :class:`~openevent.delivery.idempotency.InProgressError` (FC retries it later);
 3. remembers a finished check (table, partition, rule, result) under its check id, so that a
    later feedback event on that check (``ruleCheckId``) can name the table and the rule;
 4. runs every enabled destination in config order: when its filter rejects the result the row
-   says ``filtered`` and why; otherwise a chat destination renders one message
-   (:mod:`openevent.quality.render`) and sends it to each of its receivers, a webhook
-   destination posts the normalised JSON, an SLS destination puts one log;
-5. returns ``{event_id, event_type, level, blocking, forwarded: [{destination, kind, status,
-   reason, receiver?}]}`` where ``status`` is ``sent``, ``retry_after`` (a transient failure that
-   outlived the retries or the time budget), ``permanent`` or ``filtered``.
+   says ``filtered`` and why; a destination an earlier attempt delivered (for chat: each
+   receiver) says ``already-sent`` and is not sent again; otherwise its payload is built — a chat
+   destination renders one message (:mod:`openevent.quality.render`) for its receivers, a
+   webhook destination posts the normalised JSON, an SLS destination puts one log — and
+   delivered, and recorded as done (``complete_part``) right after that happened;
+5. completes the claim when nothing is left undone; otherwise releases it (the finished
+   destinations stay recorded) and the handler raises
+   :class:`~openevent.delivery.retry.Undelivered` *after* every other destination was
+   delivered, so FC retries the event and the retry delivers only what is missing.
 
-All destinations share the time budget (the invocation's remaining time); transient failures
-are retried inside it. A destination failing never stops the others.
+Rows: ``{destination, kind, status, reason, receiver?, channel?}`` with ``status`` one of
+``sent``, ``already-sent``, ``filtered``, ``retry_after`` (undone: a transient failure that
+outlived the retries or the budget, or a vendor asking to wait longer than
+:data:`THROTTLE_WAIT_S`) or ``permanent`` (retrying cannot help — a bad signature, a payload
+that cannot be built; reported and logged, never retried in a loop).
+
+Time: all destinations share the invocation's one :class:`~openevent.delivery.budget.Budget`.
+Plain transient errors are retried with short jittered backoff inside it; throttling is never
+slept out: a ``Retry-After`` (or DingTalk's 60 s for errcode 130101) longer than
+:data:`THROTTLE_WAIT_S` leaves that destination undone for FC's retry. A destination failing
+never stops the others; neither does one whose payload cannot be built.
 
 Example:
     >>> from openevent.events import parse, sample_event
@@ -33,10 +47,16 @@ Example:
 
 from __future__ import annotations
 
+import os
+import random
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
+from openevent.delivery.budget import Budget, activate, current_budget
+from openevent.delivery.idempotency import Claim, Idempotency, InProgressError, payload_hash
+from openevent.delivery.retry import Undelivered
 from openevent.events.envelope import Event
 from openevent.notify.channels.base import Channel
 from openevent.notify.receivers import build_channels
@@ -64,20 +84,44 @@ from openevent.quality.webhook import DocumentWebhook
 from openevent.runtime.credentials import Credentials
 from openevent.runtime.logging import get_logger
 from openevent.state import StateStore
+from openevent.state.base import StateError
+
+if TYPE_CHECKING:
+    from openevent.delivery.app import FunctionApp
 
 Row = dict[str, Any]
-SAFETY_MARGIN_S = 2.0
-"""Seconds kept back from the invocation's remaining time (to log and return the result)."""
+NAMESPACE = "dq"
+"""The idempotency namespace of the forwarder's claims (``idem:dq:<event id>``)."""
+THROTTLE_WAIT_S = 1.0
+"""The longest wait worth sleeping inside the handler; a vendor asking for more leaves the destination undone."""
+SEND_ATTEMPTS = 3
+BACKOFF_S = 0.2
+ATTEMPT_TIMEOUT_S = 10.0
+MIN_ATTEMPT_S = 0.5
+DEFAULT_BUDGET_S = 20.0
+"""The budget of :meth:`Forwarder.forward` called outside an invocation without ``budget``/``budget_s``."""
+ALREADY_SENT = {"status": "already-sent", "reason": "delivered by an earlier attempt"}
+UNDONE = "retry_after"
 
 
 def event_key(event_id: str) -> str:
-    """The dedup key of an event.
+    """The idempotency key of an event (its claim document is ``idem:dq:<event id>``).
 
     Example:
         >>> event_key("bd0da009")
-        'dq:event:bd0da009'
+        'bd0da009'
     """
-    return f"dq:event:{event_id}"
+    return event_id
+
+
+def part_name(destination: str, receiver: str | None = None) -> str:
+    """The name a destination (a chat destination: each receiver) is recorded as done under.
+
+    Example:
+        >>> part_name("webhook"), part_name("chat", "dingtalk")
+        ('webhook', 'chat:dingtalk')
+    """
+    return destination if receiver is None else f"{destination}:{receiver}"
 
 
 def check_key(workspace_id: int | str | None, check_id: int | str | None) -> str:
@@ -90,15 +134,39 @@ def check_key(workspace_id: int | str | None, check_id: int | str | None) -> str
     return f"dq:check:{workspace_id}:{check_id}"
 
 
+def undone_rows(result: Mapping[str, Any]) -> dict[str, str]:
+    """``{part: reason}`` of the rows of a forward result left for FC's retry.
+
+    Example:
+        >>> undone_rows({"forwarded": [{"destination": "webhook", "status": "retry_after", "reason": "HTTP 502"},
+        ...                            {"destination": "sls", "status": "sent", "reason": "sent"}]})
+        {'webhook': 'HTTP 502'}
+    """
+    return {part_name(row["destination"], row.get("receiver")): str(row.get("reason"))
+            for row in result.get("forwarded") or [] if row.get("status") == UNDONE}
+
+
+@contextmanager
+def _current(budget: Budget) -> Iterator[Budget]:
+    """``budget`` as the current one (clients below bound their calls by it)."""
+    if current_budget() is budget:
+        yield budget
+        return
+    with activate(budget):
+        yield budget
+
+
 class Forwarder:
     """Forwards DQ results to the destinations of ``config``; build once per FC instance."""
 
     def __init__(self, config: QualityConfig, store: StateStore, *, credentials: Credentials | None = None,
                  transport: Transport | None = None, clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], Any] = time.sleep) -> None:
+                 sleep: Callable[[float], Any] = time.sleep, rng: Callable[[], float] = random.random) -> None:
         self.config = config
         self.store = store
-        self._retry: dict[str, Any] = {"sleep": sleep}
+        self.sleep = sleep
+        self.rng = rng
+        self.idempotency = Idempotency(store, NAMESPACE, ttl_s=config.dedup_ttl_s)
         self._log = get_logger("openevent.quality")
         self._destinations = config.enabled_destinations()
         self._chat: dict[str, dict[str, Channel]] = {}
@@ -112,7 +180,7 @@ class Forwarder:
                 self._hooks[name] = DocumentWebhook(name, dest.url, secret=dest.secret, headers=dest.headers,
                                                     transport=transport, clock=clock)
             else:
-                self._sls[name] = SlsWriter(name, dest, credentials, sleep=sleep)
+                self._sls[name] = SlsWriter(name, dest, credentials)
 
     @property
     def destinations(self) -> dict[str, DestinationConfig]:
@@ -123,42 +191,103 @@ class Forwarder:
         """Credentials for SLS (FC hands out fresh STS credentials with every invocation)."""
         for writer in list(self._sls.values()):
             if writer.credentials != credentials:
-                self._sls[writer.name] = SlsWriter(writer.name, writer.destination, credentials,
-                                                   sleep=self._retry["sleep"])
+                self._sls[writer.name] = SlsWriter(writer.name, writer.destination, credentials)
 
-    def handle(self, raw: bytes | str | dict[str, Any], context: Any = None) -> dict[str, Any]:
-        """What the FC handler does: parse, bind logging, forward within the remaining time.
+    def close(self) -> None:
+        """Release the state store's connections (the function template calls it on reset)."""
+        self.store.close()
+
+    # -- the handler --------------------------------------------------------------------------
+    def handle(self, raw: bytes | str | dict[str, Any] | list[Any], context: Any = None,
+               budget: Budget | None = None) -> dict[str, Any]:
+        """What the FC handler does: parse, forward every event inside the budget, raise if anything is undone.
 
         A batched delivery (a JSON array of events) gives ``{"events": [<result per event>]}``.
+        Raises :class:`~openevent.delivery.retry.Undelivered` (after delivering everything else)
+        when a destination is left for FC's retry, :class:`InProgressError` when another live
+        invocation holds an event.
         """
+        if budget is None:
+            from openevent.delivery.app import CONSUMER_RESERVE_S
+
+            budget = current_budget() or Budget.start(context, reserve_s=CONSUMER_RESERVE_S)
+        with _current(budget):
+            return self._handle(raw, context, budget)
+
+    def _handle(self, raw: Any, context: Any, budget: Budget) -> dict[str, Any]:
+        from structlog.contextvars import bind_contextvars
+
         from openevent.events import parse
-        from openevent.runtime.context import remaining_seconds
         from openevent.runtime.credentials import resolve_credentials
-        from openevent.runtime.logging import bind_invocation
+        from openevent.runtime.logging import event_log_fields
 
         parsed = parse(raw)
-        deadline = time.monotonic() + max(1.0, remaining_seconds(context) - SAFETY_MARGIN_S)
         if self._sls:
             self.set_credentials(resolve_credentials(context))
         events = parsed if isinstance(parsed, list) else [parsed]
-        results = []
+        batch = isinstance(parsed, list)
+        results: list[dict[str, Any]] = []
+        undone: dict[str, str] = {}
+        busy: list[InProgressError] = []
         for event in events:
-            bind_invocation(context, event)
-            results.append(self.forward(event, budget_s=max(0.0, deadline - time.monotonic())))
-        return {"events": results} if isinstance(parsed, list) else results[0]
+            bind_contextvars(**event_log_fields(event))
+            try:
+                result = self.forward(event, budget=budget)
+            except InProgressError as exc:
+                busy.append(exc)
+                continue
+            results.append(result)
+            for part, reason in undone_rows(result).items():
+                undone[f"{event.id}:{part}" if batch else part] = reason
+        if undone:
+            what = "DQ results" if batch else f"DQ result of event {events[0].id}"
+            raise Undelivered(what, undone)
+        if busy:
+            raise busy[0]
+        return {"events": results} if batch else results[0]
 
-    def forward(self, event: Event, *, budget_s: float = 20.0) -> dict[str, Any]:
-        """Forward one event; the result dict of the handler contract."""
+    def forward(self, event: Event, *, budget: Budget | None = None, budget_s: float | None = None) -> dict[str, Any]:
+        """Forward one event; the result dict of the handler contract (undone rows say ``retry_after``).
+
+        The time is ``budget`` (default: the invocation's current one, else ``budget_s`` seconds).
+        """
         if event.type not in EVENT_TYPES:
             self._log.warning("dq.ignored", event_id=event.id, event_type=event.type)
             return {"event_id": event.id, "event_type": event.type, "forwarded": [],
                     "ignored": f"not a Data Quality result event: {event.type}"}
-        deadline = time.monotonic() + budget_s
+        if budget is None:
+            budget = current_budget() if budget_s is None else None
+            if budget is None:
+                budget = Budget(timeout_s=DEFAULT_BUDGET_S if budget_s is None else budget_s, margin_s=0.0)
+        with _current(budget):
+            return self._forward(event, budget)
+
+    def _forward(self, event: Event, budget: Budget) -> dict[str, Any]:
         result = normalise(event)
         head: dict[str, Any] = {"event_id": event.id, "event_type": event.type}
-        if not self.store.add_once(event_key(event.id), ttl_s=self.config.dedup_ttl_s):
+        key = event_key(event.id)
+        claim = self.idempotency.claim(key, until=budget.wall_deadline, payload=payload_hash(result.to_json()))
+        if claim.state == "completed":
             self._log.info("dq.duplicate", event_id=event.id)
             return {**head, "duplicate": True, "forwarded": []}
+        if claim.state == "in_progress":
+            self._log.info("dq.in_progress", event_id=event.id, effect="FC retries the event later")
+            raise InProgressError(key)
+        if claim.parts:
+            self._log.info("dq.resumed", event_id=event.id, done=sorted(claim.parts))
+        try:
+            out = self._destinations_of(key, head, result, claim, budget)
+        except BaseException:
+            self.idempotency.release(key)  # a crash must not hold the event until the deadline
+            raise
+        if any(row["status"] == UNDONE for row in out["forwarded"]):
+            self.idempotency.release(key)  # FC's retry proceeds at once; the finished parts stay
+        else:
+            self.idempotency.complete(key, out)
+        return out
+
+    def _destinations_of(self, key: str, head: dict[str, Any], result: DqResult, claim: Claim,
+                         budget: Budget) -> dict[str, Any]:
         result = self._with_check_context(result)
         result = result.model_copy(update={"link": console_link(result, self.config.link_template)})
         rows: list[Row] = []
@@ -167,25 +296,78 @@ class Forwarder:
             if skip is not None:
                 rows.append({"destination": name, "kind": dest.kind, "status": "filtered", "reason": skip})
                 continue
-            rows.extend(self._deliver(name, dest, result, max(0.0, deadline - time.monotonic())))
+            rows.extend(self._deliver(key, name, dest, result, claim, budget))
         for row in rows:
-            level = self._log.warning if row["status"] in ("retry_after", "permanent") else self._log.info
-            level("dq.forwarded", event_id=event.id, **row)
+            level = self._log.warning if row["status"] in (UNDONE, "permanent") else self._log.info
+            level("dq.forwarded", event_id=head["event_id"], **row)
         return {**head, "level": result.level, "blocking": result.blocking, "forwarded": rows}
 
-    def _deliver(self, name: str, dest: DestinationConfig, result: DqResult, budget_s: float) -> list[Row]:
-        if isinstance(dest, ChatDestination):
-            from openevent.notify.sender import send_all
+    # -- destinations ---------------------------------------------------------------------------
+    def _send_options(self) -> dict[str, Any]:
+        return {"max_attempts": SEND_ATTEMPTS, "timeout_s": ATTEMPT_TIMEOUT_S, "min_attempt_s": MIN_ATTEMPT_S,
+                "backoff_s": BACKOFF_S, "max_wait_s": THROTTLE_WAIT_S, "sleep": self.sleep, "rng": self.rng}
 
-            message = render_message(result, lang=dest.lang)
-            sent = send_all(self._chat[name], message, budget_s=budget_s, **self._retry)
-            return [{"destination": name, "kind": "chat", "receiver": r["receiver"], "channel": r["kind"],
-                     "status": r["status"], "reason": r["reason"]} for r in sent]
-        if isinstance(dest, WebhookDestination):
-            outcome = self._hooks[name].deliver(result.to_json(), budget_s=budget_s, **self._retry)
-        else:
-            outcome = self._sls[name].put([(_log_time(result), log_contents(result))], budget_s=budget_s)
-        return [{"destination": name, "kind": dest.kind, "status": outcome.status, "reason": outcome.reason}]
+    def _done(self, key: str, part: str) -> None:
+        self.idempotency.complete_part(key, part, {"status": "sent", "at": time.time()})
+
+    def _unbuildable(self, row: Row, name: str, exc: Exception) -> Row:
+        self._log.error("dq.payload_failed", destination=name, error=f"{type(exc).__name__}: {exc}",
+                        effect="this destination is skipped; the others are delivered", exc_info=True)
+        return {**row, "status": "permanent", "reason": f"payload cannot be built: {type(exc).__name__}: {exc}"}
+
+    def _deliver(self, key: str, name: str, dest: DestinationConfig, result: DqResult, claim: Claim,
+                 budget: Budget) -> list[Row]:
+        if isinstance(dest, ChatDestination):
+            return self._deliver_chat(key, name, dest, result, claim)
+        row: Row = {"destination": name, "kind": dest.kind}
+        if claim.part_done(name):
+            return [{**row, **ALREADY_SENT}]
+        try:
+            if isinstance(dest, WebhookDestination):
+                document = result.to_json()
+            else:
+                log = (_log_time(result), log_contents(result))
+        except Exception as exc:  # an absurd value must not cost the other destinations their result
+            return [self._unbuildable(row, name, exc)]
+        try:
+            if isinstance(dest, WebhookDestination):
+                outcome = self._hooks[name].deliver(document, **self._send_options())
+            else:
+                outcome = self._sls[name].put([log], budget=budget, sleep=self.sleep, rng=self.rng)
+        except Exception as exc:  # a bug below must not cost the other destinations their result
+            self._log.error("dq.destination_error", destination=name, error=f"{type(exc).__name__}: {exc}",
+                            exc_info=True)
+            return [{**row, "status": "permanent", "reason": f"{type(exc).__name__}: {exc}"}]
+        if outcome.ok:
+            self._done(key, name)
+        return [{**row, "status": outcome.status, "reason": outcome.reason}]
+
+    def _deliver_chat(self, key: str, name: str, dest: ChatDestination, result: DqResult,
+                      claim: Claim) -> list[Row]:
+        from openevent.notify.sender import send_with_retry
+
+        rows: list[Row] = []
+        message: Any = None
+        failure: Exception | None = None
+        for receiver, channel in self._chat[name].items():
+            part = part_name(name, receiver)
+            row: Row = {"destination": name, "kind": "chat", "receiver": receiver, "channel": channel.kind}
+            if claim.part_done(part):
+                rows.append({**row, **ALREADY_SENT})
+                continue
+            if message is None and failure is None:
+                try:
+                    message = render_message(result, lang=dest.lang)
+                except Exception as exc:  # the webhook and SLS still get the result
+                    failure = exc
+            if failure is not None:
+                rows.append(self._unbuildable(row, name, failure))
+                continue
+            outcome = send_with_retry(channel, message, **self._send_options())
+            if outcome.ok:
+                self._done(key, part)
+            rows.append({**row, "status": outcome.status, "reason": outcome.reason})
+        return rows
 
     def _with_check_context(self, result: DqResult) -> DqResult:
         """Remember a finished check; give a feedback event the table/rule/result of its check."""
@@ -193,13 +375,18 @@ class Forwarder:
         ttl = self.config.remember_checks_s
         if result.check_id is None or ttl <= 0:
             return result
-        if result.event.kind == "finished":
-            self.store.put(key, {"table": result.table.model_dump(), "partition": result.partition.model_dump(),
-                                 "rule": result.rule.model_dump(),
-                                 "result": result.result.model_dump() if result.result else None,
-                                 "entity_id": result.entity_id}, ttl_s=ttl)
+        try:
+            if result.event.kind == "finished":
+                self.store.put(key, {"table": result.table.model_dump(), "partition": result.partition.model_dump(),
+                                     "rule": result.rule.model_dump(),
+                                     "result": result.result.model_dump() if result.result else None,
+                                     "entity_id": result.entity_id}, ttl_s=ttl)
+                return result
+            known = self.store.get(key)
+        except (StateError, OSError, TimeoutError) as exc:
+            self._log.warning("dq.check_context_unavailable", check_id=result.check_id, error=str(exc),
+                              effect="forwarded without the context of its check")
             return result
-        known = self.store.get(key)
         if known is None:
             return result
         return result.model_copy(update={
@@ -224,16 +411,43 @@ def _log_time(result: DqResult) -> int:
     return int(time.time())
 
 
+def _open_store(env: Mapping[str, str] | None = None) -> StateStore:
+    """The bounded state store of ``OPENEVENT_STATE_URL``; one that cannot be opened degrades to none."""
+    from openevent.delivery.app import open_bounded_store
+
+    try:
+        store: StateStore = open_bounded_store(env)
+    except Exception as exc:  # forwarding without dedup beats not forwarding
+        from openevent.state.bounded import unavailable_store
+
+        get_logger("openevent.quality").error("dq.state_unavailable", error=str(exc),
+                                              effect="forwarding without deduplication")
+        store = unavailable_store(str(exc))
+    return store
+
+
 def build_forwarder(*, config_path: str | None = None, env: Mapping[str, str] | None = None,
                     transport: Transport | None = None) -> Forwarder:
-    """The forwarder of the FC function: config from ``OPENEVENT_CONFIG`` (or the environment alone)
-    and the state store from ``OPENEVENT_STATE_URL``. Build it once per FC instance.
+    """A forwarder: config from ``config_path`` or ``OPENEVENT_CONFIG`` (or the environment alone)
+    and the (bounded) state store from ``OPENEVENT_STATE_URL``.
 
     Example:
         >>> build_forwarder(env={"OPENEVENT_STATE_URL": "memory://"}).destinations
         {}
     """
     from openevent.quality.config import load_quality_config
-    from openevent.state import open_store
 
-    return Forwarder(load_quality_config(config_path, env=env), open_store(env=env), transport=transport)
+    return Forwarder(load_quality_config(config_path, env=env), _open_store(env), transport=transport)
+
+
+def build(app: FunctionApp) -> Forwarder:
+    """The worker of ``functions/dq_result_forwarder`` (the function template's factory).
+
+    With ``OPENEVENT_CONFIG`` set, that file; without it the **environment-only mode**
+    (:func:`~openevent.quality.config.config_from_env`), which the shipped ``config.yaml``
+    mirrors and extends with e-mail (``SMTP_*``) and ``DQ_LINK_TEMPLATE``.
+    """
+    from openevent.runtime.config import CONFIG_ENV
+
+    explicit = os.environ.get(CONFIG_ENV, "").strip()
+    return build_forwarder(config_path=app.config_path() if explicit else None)

@@ -1,8 +1,9 @@
 """Writing DQ results to an SLS logstore (one log per result) with :class:`openevent.sls.SlsWriter`.
 
 Contents come from :func:`~openevent.quality.result.log_contents`, ``topic``/``source`` from the
-destination. Transient failures are retried ``attempts`` times inside the time budget (the SDK
-itself already retries 5xx answers and connection errors), and every answer is classified as an
+destination. Each ``PutLogs`` is one attempt (the SDK's own retries are off); transient failures
+are retried by the one retry loop (:func:`openevent.delivery.retry.retry_call`) inside the
+invocation's budget, and every answer is classified as an
 :class:`~openevent.notify.outcome.Outcome` like the other destinations'.
 
 The SDK is imported on the first write: a forwarder without an SLS destination never loads it.
@@ -11,23 +12,28 @@ Example:
     >>> from openevent.quality.config import SlsDestination
     >>> w = SlsWriter("dashboard", SlsDestination(kind="sls", endpoint="http://127.0.0.1:9", project="p",
     ...                                              logstore="dq"), credentials=None)
-    >>> w.put([(0, {"a": "1"})], budget_s=1).reason
+    >>> w.put([(0, {"a": "1"})]).reason
     'code MissingCredentials: no credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET or the FC role)'
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from openevent import sls
+from openevent.delivery.budget import Budget, current_budget
+from openevent.delivery.retry import RetryPolicy, retry_call
 from openevent.notify.outcome import Outcome
 from openevent.quality.config import SlsDestination
 from openevent.runtime.credentials import Credentials
 
 LogRecord = tuple[int, Mapping[str, str]]
 """``(epoch seconds, contents)`` of one log."""
+DEFAULT_POLICY = RetryPolicy(max_attempts=3, base_delay_s=0.2, max_delay_s=1.0, min_attempt_s=0.5,
+                             attempt_timeout_s=10.0, max_wait_s=1.0)
 
 
 class SlsWriter:
@@ -35,8 +41,7 @@ class SlsWriter:
 
     kind = "sls"
 
-    def __init__(self, name: str, destination: SlsDestination, credentials: Credentials | None, *,
-                 sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, name: str, destination: SlsDestination, credentials: Credentials | None) -> None:
         self.name = name
         self.destination = destination
         self.credentials = credentials
@@ -44,31 +49,21 @@ class SlsWriter:
         self._writer = sls.SlsWriter(sls.SlsTarget(endpoint=d.endpoint or "", project=d.project or "",
                                                    logstore=d.logstore or "", topic=d.topic, source=d.source),
                                      credentials)
-        self._sleep = sleep
-        self._clock = clock
 
-    def put_once(self, records: Sequence[LogRecord]) -> Outcome:
-        """One ``PutLogs`` call with every record; the classified answer."""
+    def put(self, records: Sequence[LogRecord], *, budget: Budget | None = None, policy: RetryPolicy | None = None,
+            sleep: Callable[[float], Any] = time.sleep, rng: Callable[[], float] = random.random) -> Outcome:
+        """One ``PutLogs`` with every record, transient failures retried inside ``budget``; the outcome.
+
+        ``budget`` defaults to the invocation's current one (30 s outside an invocation).
+        """
+        logs = [(ts, sorted(contents.items())) for ts, contents in records]
+        budget = budget or current_budget() or Budget(timeout_s=30.0, margin_s=0.0)
         try:
-            self._writer.put([(ts, sorted(contents.items())) for ts, contents in records])
+            _, attempts = retry_call(lambda timeout: self._writer.put(logs, timeout_s=timeout), sls.classify,
+                                     budget=budget, policy=policy or DEFAULT_POLICY, sleep=sleep, rng=rng)
         except sls.SlsError as exc:
             text = str(exc).split(": ", 1)[-1]
-            if exc.transient:
-                return Outcome.retry(self.kind, code=exc.code, text=text)
-            return Outcome.permanent(self.kind, code=exc.code, text=text)
-        return Outcome.sent(self.kind)
-
-    def put(self, records: Sequence[LogRecord], *, budget_s: float, attempts: int = 3,
-            backoff_s: float = 0.5) -> Outcome:
-        """:meth:`put_once`, retrying transient failures while the budget allows."""
-        deadline = self._clock() + budget_s
-        outcome = self.put_once(records)
-        for attempt in range(1, attempts):
-            if outcome.status != "retry_after":
-                break
-            wait = backoff_s * (2 ** (attempt - 1))
-            if self._clock() + wait >= deadline:
-                break
-            self._sleep(wait)
-            outcome = self.put_once(records).with_(attempts=attempt + 1)
-        return outcome.with_(receiver=self.name)
+            count = int(getattr(exc, "attempts", 1) or 1)
+            make = Outcome.retry if exc.transient else Outcome.permanent
+            return make(self.kind, code=exc.code, text=text).with_(receiver=self.name, attempts=count)
+        return Outcome.sent(self.kind).with_(receiver=self.name, attempts=attempts)

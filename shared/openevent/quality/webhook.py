@@ -5,8 +5,9 @@ this destination posts the *result document* itself (``openevent.dq_result/v1``)
 the channel for everything else: the exact request (``Content-Type``, configured headers and,
 with a ``secret``, ``X-Openevent-Signature: t=<ts>,v1=<hmac>`` plus ``X-Hub-Signature-256``,
 computed anew for every attempt), the classification of the answer (2xx sent; 408, 429 and
-5xx transient, ``Retry-After`` honoured; anything else permanent) and
-:func:`~openevent.notify.sender.send_with_retry` for retries within the time budget.
+5xx transient, ``Retry-After`` honoured up to the caller's ``max_wait_s``; anything else
+permanent) and :func:`~openevent.notify.sender.send_with_retry` — the one retry loop — for
+retries within the invocation's budget.
 
 Example:
     >>> hook = DocumentWebhook("dq", "http://127.0.0.1:9/hooks/dq", secret="whsecret-1")
@@ -56,8 +57,11 @@ class DocumentWebhook:
             return Outcome.permanent(self.kind, code=exc.code, text=exc.detail)
         return self._channel.classify(response)
 
-    def deliver(self, document: Mapping[str, Any], *, budget_s: float, **retry: Any) -> Outcome:
-        """Post with retries of transient failures inside ``budget_s`` (see ``send_with_retry``)."""
+    def deliver(self, document: Mapping[str, Any], *, budget_s: float | None = None, **retry: Any) -> Outcome:
+        """Post with retries of transient failures inside ``budget_s`` (default: the current budget).
+
+        ``retry`` are :func:`~openevent.notify.sender.send_with_retry`'s options (``max_wait_s``, …).
+        """
         return send_with_retry(_Bound(self, document), _PLACEHOLDER, budget_s=budget_s, **retry)
 
 
