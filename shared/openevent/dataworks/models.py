@@ -152,8 +152,77 @@ class InstanceLog(_View):
         return "\n".join(self.text.splitlines()[-lines:])
 
 
+class IDENodeConfiguration(_View):
+    """``CommittedFile.NodeConfiguration``: the scheduling settings of a committed or deployed file."""
+
+    cron_express: str | None = None
+    cycle_type: str | None = None
+    rerun_mode: str | None = None
+    auto_rerun_times: int | None = None
+    auto_rerun_interval_ms: int | None = None
+    resource_group_id: str | None = None
+    scheduler_type: str | None = None
+    dependent_type: str | None = None
+    dependent_node_ids: list[str] = Field(default_factory=list)
+    inputs: list[str] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+    para_value: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> IDENodeConfiguration:
+        """Example:
+            >>> IDENodeConfiguration.from_data({"CronExpress": "00 05 00 * * ?", "InputList": [{"Input": "a"}],
+            ...                                 "DependentNodeIdList": "1,2"}).inputs
+            ['a']
+        """
+        deps = data.get("DependentNodeIdList")
+        dep_list = deps.split(",") if isinstance(deps, str) else list(deps or [])
+        return cls(
+            cron_express=_str(data.get("CronExpress")), cycle_type=_str(data.get("CycleType")),
+            rerun_mode=_str(data.get("RerunMode")), auto_rerun_times=_int(data.get("AutoRerunTimes")),
+            auto_rerun_interval_ms=_int(data.get("AutoRerunIntervalMillis")),
+            resource_group_id=_str(data.get("ResourceGroupId")), scheduler_type=_str(data.get("SchedulerType")),
+            dependent_type=_str(data.get("DependentType")),
+            dependent_node_ids=[str(d).strip() for d in dep_list if str(d).strip()],
+            inputs=_names(data.get("InputList"), "Input"), outputs=_names(data.get("OutputList"), "Output"),
+            para_value=_str(data.get("ParaValue")), raw=data,
+        )
+
+
+class IDETableColumn(_View):
+    """One ``TableModel.Columns`` item."""
+
+    name: str
+    type: str | None = None
+    comment: str | None = None
+    is_partition: bool = False
+
+
+def _names(items: Any, key: str) -> list[str]:
+    return [str(i[key]) for i in items or [] if isinstance(i, dict) and i.get(key) not in (None, "")]
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
 class IDEEventDetail(_View):
-    """The snapshot of a Data Studio extension event (``GetIDEEventDetail``)."""
+    """The snapshot of a Data Studio extension event (``GetIDEEventDetail``).
+
+    One part of ``EventDetail`` is filled per event (``kind``): ``CommittedFile`` (commit, deploy),
+    ``DeletedFile`` (delete), ``FileExecutionCommand`` (run) or ``TableModel`` (table commit, deploy).
+    A committed file's owner, data source and version sit only in its ``FilePropertyContent``.
+
+    Example:
+        >>> d = IDEEventDetail.from_detail("m-1", 7, {"CommittedFile": {
+        ...     "FileName": "dws_gmv", "Content": "select 1", "ChangeType": "UPDATE",
+        ...     "FilePropertyContent": {"Owner": "190", "DataSourceName": "odps_first", "CurrentVersion": 4},
+        ...     "NodeConfiguration": {"CronExpress": "00 05 00 * * ?", "CycleType": "DAY"}}})
+        >>> d.kind, d.owner, d.data_source, d.version, d.node_configuration.cycle_type
+        ('CommittedFile', '190', 'odps_first', 4, 'DAY')
+    """
 
     message_id: str
     project_id: int
@@ -168,12 +237,21 @@ class IDEEventDetail(_View):
     owner: str | None = None
     data_source: str | None = None
     table_name: str | None = None
+    version: int | None = None
+    use_type: str | None = None
+    comment: str | None = None
+    node_configuration: IDENodeConfiguration | None = None
+    env: str | None = None
+    lifecycle: int | None = None
+    location: str | None = None
+    columns: list[IDETableColumn] = Field(default_factory=list)
 
     @classmethod
     def from_detail(cls, message_id: str, project_id: int, detail: dict[str, Any]) -> IDEEventDetail:
         kind = next((k for k in IDE_DETAIL_KINDS if isinstance(detail.get(k), dict) and detail[k]), "unknown")
         part: dict[str, Any] = detail.get(kind) or {} if kind != "unknown" else {}
         props: dict[str, Any] = part.get("FilePropertyContent") or {}
+        config = part.get("NodeConfiguration")
         return cls(
             message_id=message_id, project_id=project_id, kind=kind,
             file_id=_int(part.get("FileId")), file_name=_str(part.get("FileName")),
@@ -181,5 +259,15 @@ class IDEEventDetail(_View):
             content=_str(part.get("Content")), change_type=_str(part.get("ChangeType")),
             committor=_str(part.get("Committor")), owner=_str(part.get("Owner") or props.get("Owner")),
             data_source=_str(part.get("DataSourceName") or props.get("DataSourceName")),
-            table_name=_str(part.get("TableName")), raw=detail,
+            table_name=_str(part.get("TableName")),
+            version=_int(part.get("CurrentVersion") if part.get("CurrentVersion") is not None
+                         else props.get("CurrentVersion")),
+            use_type=_str(part.get("UseType")), comment=_str(part.get("Comment")),
+            node_configuration=IDENodeConfiguration.from_data(config) if isinstance(config, dict) else None,
+            env=_str(part.get("Env")), lifecycle=_int(part.get("LifeCycle")), location=_str(part.get("Location")),
+            columns=[IDETableColumn(name=str(c.get("ColumnName")), type=_str(c.get("ColumnType")),
+                                    comment=_str(c.get("Comment")), is_partition=_bool(c.get("IsPartitionColumn")),
+                                    raw=c)
+                     for c in part.get("Columns") or [] if isinstance(c, dict) and c.get("ColumnName")],
+            raw=detail,
         )

@@ -8,8 +8,8 @@ Example:
     >>> from openevent.events import parse, sample_event
     >>> ev = parse(sample_event("dataworks:ProjectChange:DeleteProject"))
     >>> f = base_facts(ev, datetime(2025, 3, 14, 10, 0, tzinfo=timezone.utc))
-    >>> f["event"]["name"], f["workspace"]["id"], f["now"].hour
-    ('DeleteProject', 10001, 10)
+    >>> f["event"]["name"], f["workspace"]["id"], f["now"].hour, f["day"], f["date"]
+    ('DeleteProject', 10001, 10, 'fri', '2025-03-14')
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def base_facts(event: Event, now: datetime) -> dict[str, Any]:
-    """The facts of any extension event: event, workspace, tenant, operator, now."""
+    """The facts of any extension event: event, workspace, tenant, operator, now, day, hour, date.
+
+    ``now`` is already in the policy's time zone (the runner makes it so); ``date`` is its
+    calendar day as ``YYYY-MM-DD`` (for freeze lists: ``date: {in: ["2025-10-01"]}``).
+    """
     spec = event.spec
     return {
         "event": {"type": event.type, "name": spec.name, "code": event.event_code, "module": spec.module,
@@ -34,4 +38,5 @@ def base_facts(event: Event, now: datetime) -> dict[str, Any]:
         "now": now,
         "day": DAYS[now.weekday()],
         "hour": now.hour,
+        "date": now.strftime("%Y-%m-%d"),
     }

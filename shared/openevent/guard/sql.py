@@ -1,9 +1,12 @@
-"""The tables an SQL text reads and writes, extracted with sqlglot (MaxCompute / Hive SQL).
+"""The tables an SQL text reads and writes, and what it does, read with sqlglot (MaxCompute / Hive SQL).
 
 The download guard receives the query behind a download as ``data.sqlText`` and matches the
-tables it reads against sensitive-table globs. MaxCompute SQL is parsed with sqlglot's ``hive``
-dialect (``spark`` as a fallback); the text is prepared first so that what sqlglot does not know
-does not break the parse:
+tables it reads against sensitive-table globs (:func:`extract_tables`). The change guard reads the
+code of a committed, deployed, run or deleted file (:func:`analyse_sql`): its tables, the
+functions it calls with the line of each first call (``MAX_PT`` on line 3) and the kinds of its
+statements (``DROP_TABLE``, ``INSERT_OVERWRITE``, ``SELECT_STAR``). sqlglot has no MaxCompute
+dialect: MaxCompute SQL is parsed with its ``hive`` dialect (``spark`` as a fallback); the text is
+prepared first so that what sqlglot does not know does not break the parse:
 
 * DataWorks scheduling parameters (``${bizdate}``, ``$[yyyymmdd-1]``) become identifiers and are
   restored in the table names they were part of (``t_${suffix}``);
@@ -33,14 +36,15 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from openevent.errors import ConfigError, OpenEventError
 
 if TYPE_CHECKING:
     from sqlglot import expressions as exp
 
-__all__ = ["DEFAULT_DIALECT", "SqlParseError", "SqlTables", "extract_tables", "match_tables"]
+__all__ = ["DEFAULT_DIALECT", "SqlCode", "SqlParseError", "SqlTables", "analyse_sql", "extract_tables",
+           "match_tables"]
 
 DEFAULT_DIALECT = "hive"
 """sqlglot's ``hive`` and ``spark`` dialects parse the same MaxCompute corpus; ``hive`` is the
@@ -161,13 +165,77 @@ def match_tables(tables: Iterable[str], globs: Iterable[str]) -> list[tuple[str,
     return pairs
 
 
+@dataclass(frozen=True)
+class SqlCode:
+    """What a script does, for the change guard's ``code.*`` facts (see :func:`analyse_sql`).
+
+    ``calls`` pairs each function the code calls (upper case, as written: ``NVL`` stays ``NVL``)
+    with the 1-based script line of its first call; ``statements`` are the kinds of statement in
+    the script (``SELECT``, ``INSERT_OVERWRITE``, ``INSERT_INTO``, ``CREATE_TABLE``, ``DROP_TABLE``,
+    ``TRUNCATE_TABLE``, ``ALTER_TABLE``, ``DROP_PARTITION``, ``DELETE``, ``UPDATE``, ``MERGE``,
+    ``USE``, ``SET``, … and ``SELECT_STAR`` when a query projects ``*``); ``error`` tells why the
+    first statement that does not parse was not understood (``None`` when every one parsed).
+
+    Example:
+        >>> code = SqlCode(calls=(("MAX_PT", 3),), statements=("SELECT",))
+        >>> code.functions, code.first_line, code.parse_error
+        (['MAX_PT'], {'MAX_PT': 3}, False)
+    """
+
+    read: frozenset[str] = frozenset()
+    written: frozenset[str] = frozenset()
+    calls: tuple[tuple[str, int], ...] = ()
+    statements: tuple[str, ...] = ()
+    statement_count: int = 0
+    error: str | None = None
+
+    @property
+    def functions(self) -> list[str]:
+        """The upper-case names of the functions the code calls, sorted."""
+        return sorted(name for name, _ in self.calls)
+
+    @property
+    def first_line(self) -> dict[str, int]:
+        """Function name → the 1-based line of its first call."""
+        return dict(self.calls)
+
+    @property
+    def parse_error(self) -> bool:
+        return self.error is not None
+
+
+def analyse_sql(sql: str, *, default_project: str | None = None, dialect: str = DEFAULT_DIALECT) -> SqlCode:
+    """The tables, function calls (with lines) and statement kinds of a script; never raises for bad SQL.
+
+    Statements are read one by one like :func:`extract_tables` reads them (DataWorks parameters
+    such as ``${bizdate}`` are substituted first, so they parse). A statement that does not parse
+    sets ``error`` (the first one's problem, with its statement number and line) and is scanned
+    for ``name(`` calls instead, so a banned function is still seen in code sqlglot cannot read;
+    the tables of such a statement are unknown (the table lists hold what the other statements
+    touch). Results are cached like :func:`extract_tables`'. Raises ``ConfigError`` for an
+    unknown dialect.
+
+    Example:
+        >>> code = analyse_sql("-- dws_gmv_daily\\ninsert overwrite table dws_gmv partition (ds='${bizdate}')\\n"
+        ...                    "select shop, sum(gmv) from dwd_orders where ds = max_pt('dwd_orders') group by shop;")
+        >>> code.functions, code.first_line["MAX_PT"], code.statements, sorted(code.written)
+        (['MAX_PT', 'SUM'], 3, ('INSERT_OVERWRITE',), ['dws_gmv'])
+        >>> analyse_sql("selec * frm t where (((").error.startswith("statement 1 (line 1): ")
+        True
+    """
+    project = (default_project or "").strip().lower() or None
+    text = sql.replace("\r\n", "\n")
+    analyse = _analyse_cached if len(text) <= CACHE_TEXT_LIMIT else _analyse_cached.__wrapped__
+    return analyse(text, project, dialect.strip().lower())
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _extract_cached(sql: str, project: str | None, dialect: str) -> SqlTables | _Failure:
     text, parameters = _substitute_parameters(sql)
     read: set[str] = set()
     written: set[str] = set()
     count = 0
-    for position, statement in enumerate(_split_statements(text), start=1):
+    for position, (statement, _line) in enumerate(_split_statements(text), start=1):
         if _SET.match(statement):
             continue
         count += 1
@@ -202,25 +270,44 @@ def _substitute_parameters(sql: str) -> tuple[str, dict[str, str]]:
     return _PLACEHOLDER.sub(token, sql), tokens
 
 
-def _split_statements(text: str) -> Iterator[str]:
-    """Yield the non-empty statements of a script, without comments and LIFECYCLE clauses."""
+class _Statement(NamedTuple):
+    text: str
+    line: int
+    """The 1-based line of the script on which the statement starts."""
+
+
+def _split_statements(text: str) -> Iterator[_Statement]:
+    """Yield the non-empty statements of a script, without comments and LIFECYCLE clauses.
+
+    What is dropped is replaced by blanks that keep its line breaks, so a position inside a
+    statement still maps to its line in the script.
+    """
     parts: list[str] = []
+    line = start = 1
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+        kind, chunk = match.lastgroup, match.group(0)
         if kind == "semicolon":
-            statement = "".join(parts).strip()
-            if statement:
-                yield statement
-            parts = []
+            yield from _statement(parts, start)
+            parts, start = [], line
         elif kind == "comment":
-            parts.append(" ")
+            parts.append(_blank(chunk))
         elif kind == "code":
-            parts.append(_LIFECYCLE.sub(" ", match.group(0)))
+            parts.append(_LIFECYCLE.sub(lambda m: _blank(m.group(0)), chunk))
         else:
-            parts.append(match.group(0))
-    statement = "".join(parts).strip()
-    if statement:
-        yield statement
+            parts.append(chunk)
+        line += chunk.count("\n")
+    yield from _statement(parts, start)
+
+
+def _statement(parts: list[str], line: int) -> Iterator[_Statement]:
+    joined = "".join(parts)
+    text = joined.strip()
+    if text:
+        yield _Statement(text, line + joined[: len(joined) - len(joined.lstrip())].count("\n"))
+
+
+def _blank(text: str) -> str:
+    return "\n" * text.count("\n") or " "
 
 
 def _parse(statement: str, dialect: str) -> exp.Expr:
@@ -348,3 +435,142 @@ def _is_cte_reference(table: exp.Table) -> bool:
         if any(cte.alias.lower() == name for cte in ctes):
             return True
     return False
+
+
+# -- what the code does: calls, statement kinds ---------------------------------------------------
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SQLGLOT_LINE = re.compile(r"\bLine (\d+),")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
+_NOT_CALLS = frozenset({
+    "AND", "AS", "BETWEEN", "BY", "CASE", "CHAR", "CLUSTERED", "DECIMAL", "DISTINCT", "ELSE", "END", "EXISTS",
+    "FROM", "IN", "INTO", "IS", "JOIN", "LIKE", "NOT", "ON", "OR", "OVER", "PARTITION", "PARTITIONED", "RLIKE",
+    "SELECT", "TABLE", "TBLPROPERTIES", "THEN", "UNION", "USING", "VALUES", "VARCHAR", "WHEN", "WHERE", "WITH",
+})
+"""Words followed by ``(`` that are SQL syntax, not calls (the fallback scan of unparseable statements)."""
+_DEFINES = frozenset({"TABLE", "INTO", "EXISTS", "VIEW", "FUNCTION", "JOIN", "FROM", "UPDATE", "."})
+"""After these a ``name(`` is a table with its columns (``insert into t (a, b)``), not a call."""
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _analyse_cached(sql: str, project: str | None, dialect: str) -> SqlCode:
+    _dialect_chain(dialect)  # an unknown dialect is the caller's mistake: ConfigError, not a parse error
+    text, parameters = _substitute_parameters(sql)
+    read: set[str] = set()
+    written: set[str] = set()
+    calls: dict[str, int] = {}
+    kinds: dict[str, None] = {}
+    count = 0
+    error: str | None = None
+    for position, (statement, line) in enumerate(_split_statements(text), start=1):
+        if _SET.match(statement):
+            kinds["SET"] = None
+            continue
+        count += 1
+        variable = _SCRIPT_VARIABLE.match(statement)
+        body = statement[variable.end():] if variable else statement
+        first = line + (statement[: variable.end()].count("\n") if variable else 0)
+        try:
+            tree = _parse(body, dialect)
+        except SqlParseError as exc:
+            error = error or f"statement {position} (line {first}): {_script_lines(exc.problem, first)}"
+            _keep_first(calls, ((name, first + at - 1) for name, at, before in _call_words(body)
+                                if name not in _NOT_CALLS and before not in _DEFINES))
+            continue
+        for kind in _statement_kinds(tree):
+            kinds[kind] = None
+        if _is_use(tree):
+            project = str(tree.this.name).lower() or project
+            continue
+        tables = _Tables(project, parameters)
+        tables.collect(tree)
+        read |= tables.read
+        written |= tables.written
+        _keep_first(calls, ((name, first + at - 1) for name, at in _calls(tree, body)))
+    return SqlCode(frozenset(read), frozenset(written), tuple(sorted(calls.items())), tuple(kinds), count, error)
+
+
+def _script_lines(problem: str, first: int) -> str:
+    """sqlglot's ``Line n`` counts from the statement; say the line of the script instead."""
+    return _SQLGLOT_LINE.sub(lambda m: f"Line {first + int(m.group(1)) - 1},", problem)
+
+
+def _keep_first(calls: dict[str, int], found: Iterable[tuple[str, int]]) -> None:
+    for name, line in found:
+        if name not in calls or line < calls[name]:
+            calls[name] = line
+
+
+def _calls(tree: exp.Expr, text: str) -> Iterator[tuple[str, int]]:
+    """``(NAME, line in text)`` of every function call in a parsed statement, named as written.
+
+    sqlglot records where most calls are (``meta``); a call it rebuilt (``cast`` read as
+    ``TRY_CAST`` by the hive dialect, ``trim``, ``extract``) is found as ``name(`` in the text, and a
+    node it made up without one (``CASE``, a ``datediff`` argument conversion) is no call.
+    """
+    from sqlglot import expressions as exp
+
+    words: list[tuple[str, int, str]] | None = None
+    for node in tree.find_all(exp.Func):
+        meta = node.meta
+        start, end, line = meta.get("start"), meta.get("end"), meta.get("line")
+        if isinstance(start, int) and isinstance(end, int) and isinstance(line, int):
+            written = text[start:end + 1]
+            if _NAME.fullmatch(written):
+                yield written.upper(), line
+                continue
+        names = {name.upper() for name in node.sql_names()}
+        if isinstance(node, exp.Anonymous):
+            names.add(str(node.name).upper())
+        if isinstance(node, exp.Cast):
+            names |= {"CAST", "TRY_CAST"}
+        if words is None:
+            words = _call_words(text)
+        hit = next(((name, at) for name, at, _before in words if name in names), None)
+        if hit is not None:
+            yield hit
+
+
+def _call_words(text: str) -> list[tuple[str, int, str]]:
+    """``(NAME, line, the word before)`` for every ``name(`` outside string literals, in order."""
+    masked = "".join(_blank_literal(m.group(0)) if m.lastgroup == "string" else m.group(0)
+                     for m in _TOKEN.finditer(text))
+    words = list(_WORD.finditer(masked))
+    out: list[tuple[str, int, str]] = []
+    for i, word in enumerate(words[:-1]):
+        if words[i + 1].group(0) == "(" and _NAME.fullmatch(word.group(0)):
+            before = words[i - 1].group(0).upper() if i else ""
+            out.append((word.group(0).upper(), masked.count("\n", 0, word.start()) + 1, before))
+    return out
+
+
+def _blank_literal(text: str) -> str:
+    return "".join(c if c == "\n" else " " for c in text)
+
+
+def _statement_kinds(tree: exp.Expr) -> list[str]:
+    """The kinds of one parsed statement (``INSERT_OVERWRITE``, ``DROP_TABLE``, … ``SELECT_STAR``)."""
+    from sqlglot import expressions as exp
+
+    kinds: list[str]
+    if isinstance(tree, exp.Insert):
+        kinds = ["INSERT_OVERWRITE" if tree.args.get("overwrite") else "INSERT_INTO"]
+    elif isinstance(tree, (exp.Create, exp.Drop, exp.Alter)):
+        verb = {exp.Create: "CREATE", exp.Drop: "DROP", exp.Alter: "ALTER"}[type(tree)]
+        kinds = [f"{verb}_{str(tree.args.get('kind') or 'OBJECT').upper()}"]
+        for action in tree.args.get("actions") or []:
+            if isinstance(action, exp.DropPartition):
+                kinds.append("DROP_PARTITION")
+            elif isinstance(action, exp.AlterRename):
+                kinds.append("RENAME_TABLE")
+    elif isinstance(tree, exp.TruncateTable):
+        kinds = ["TRUNCATE_TABLE"]
+    elif isinstance(tree, exp.Query):
+        kinds = ["SELECT"]
+    else:
+        kinds = [tree.key.upper()]
+    for select in tree.find_all(exp.Select):
+        if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+               for e in select.expressions):
+            kinds.append("SELECT_STAR")
+            break
+    return kinds

@@ -163,62 +163,92 @@ class World:
     def add_ide_event(
         self, message_id: str, project_id: int, kind: str = "CommittedFile", **fields: Any
     ) -> dict[str, Any]:
-        """Register the ``GetIDEEventDetail`` snapshot of a Data Studio event (``fields`` override)."""
-        part: dict[str, Any]
-        if kind == "TableModel":
-            part = {
-                "TableName": "ods_orders",
-                "Comment": "orders",
-                "DataSourceName": "odps_first",
-                "Env": "DEV",
-                "LifeCycle": 30,
-                "Location": "",
-                "Columns": [
-                    {"ColumnName": "id", "ColumnType": "BIGINT", "Comment": "", "IsPartitionColumn": False},
-                    {"ColumnName": "ds", "ColumnType": "STRING", "Comment": "", "IsPartitionColumn": True},
-                ],
-            }
-        else:
-            part = {
-                "FileId": 501,
-                "FileName": "ods_orders_daily",
-                "FileType": 10,
-                "NodeId": 100000219,
-                "Content": "SELECT * FROM ods_orders WHERE ds = '${bizdate}';",
-                "DataSourceName": "odps_first",
-            }
-            if kind in ("CommittedFile", "DeletedFile"):
-                part.update({"UseType": "NORMAL", "Owner": "1900000001"})
-            if kind == "CommittedFile":
-                part.update(
-                    {
-                        "ChangeType": "UPDATE",
-                        "Comment": "daily orders",
-                        "Committor": "1900000001",
-                        "FilePropertyContent": {
-                            "BusinessId": 100001,
-                            "CurrentVersion": 3,
-                            "DataSourceName": "odps_first",
-                            "FolderId": "f-1",
-                            "Owner": "1900000001",
-                            "ParentFileId": 0,
-                        },
-                        "NodeConfiguration": {
-                            "CronExpress": "00 05 00 * * ?",
-                            "CycleType": "DAY",
-                            "RerunMode": "ALL_ALLOWED",
-                            "SchedulerType": "NORMAL",
-                            "AutoRerunTimes": 3,
-                            "AutoRerunIntervalMillis": 120000,
-                            "DependentType": "NONE",
-                            "InputList": [],
-                            "OutputList": [],
-                        },
-                    }
-                )
+        """Register the ``GetIDEEventDetail`` snapshot of a Data Studio event (``fields`` override).
+
+        The parts have the documented shapes: a ``CommittedFile`` (commit, deploy) carries its owner,
+        data source and version only inside ``FilePropertyContent``, and its scheduling settings in
+        ``NodeConfiguration``; a ``DeletedFile`` (delete) carries them at its top level; a
+        ``FileExecutionCommand`` (run) has only ``FileId``, ``FileType``, ``DataSourceName`` and
+        ``Content``; a ``TableModel`` (table commit, deploy) describes the table and its columns.
+        The snapshot is served only for this ``message_id`` asked with this ``project_id``.
+        """
+        part = _ide_part(kind)
         part.update(fields)
         self.ide_events[message_id] = {"ProjectId": project_id, "EventDetail": {kind: part}}
         return part
+
+
+IDE_DETAIL_KINDS = ("CommittedFile", "DeletedFile", "FileExecutionCommand", "TableModel")
+
+
+def _ide_part(kind: str) -> dict[str, Any]:
+    """The default part of ``EventDetail`` for ``kind``, in the documented (2020-05-18) shape."""
+    if kind not in IDE_DETAIL_KINDS:
+        raise ValueError(f"unknown EventDetail part {kind!r}; use one of {', '.join(IDE_DETAIL_KINDS)}")
+    content = "SELECT * FROM ods_orders WHERE ds = '${bizdate}';"
+    if kind == "TableModel":
+        return {
+            "TableName": "ods_orders",
+            "Comment": "orders",
+            "DataSourceName": "odps_first",
+            "Env": "DEV",
+            "LifeCycle": 30,
+            "Location": "",
+            "Columns": [
+                {"ColumnName": "id", "ColumnType": "BIGINT", "Comment": "", "IsPartitionColumn": False},
+                {"ColumnName": "ds", "ColumnType": "STRING", "Comment": "", "IsPartitionColumn": True},
+            ],
+        }
+    if kind == "FileExecutionCommand":
+        return {"FileId": 501, "FileType": 10, "DataSourceName": "odps_first", "Content": content}
+    if kind == "DeletedFile":
+        return {
+            "BusinessId": 100001,
+            "Content": content,
+            "CurrentVersion": 3,
+            "DataSourceName": "odps_first",
+            "FileId": 501,
+            "FileName": "ods_orders_daily",
+            "FileType": 10,
+            "FolderId": "f-1",
+            "NodeId": 100000219,
+            "Owner": "1900000001",
+            "ParentFileId": 0,
+            "UseType": "NORMAL",
+        }
+    return {
+        "ChangeType": "UPDATE",
+        "Comment": "daily orders",
+        "Committor": "1900000001",
+        "Content": content,
+        "FileId": 501,
+        "FileName": "ods_orders_daily",
+        "FileType": 10,
+        "NodeId": 100000219,
+        "UseType": "NORMAL",
+        "FilePropertyContent": {
+            "BusinessId": 100001,
+            "CurrentVersion": 3,
+            "DataSourceName": "odps_first",
+            "FolderId": "f-1",
+            "Owner": "1900000001",
+            "ParentFileId": 0,
+        },
+        "NodeConfiguration": {
+            "AutoRerunIntervalMillis": 120000,
+            "AutoRerunTimes": 3,
+            "CronExpress": "00 05 00 * * ?",
+            "CycleType": "DAY",
+            "DependentNodeIdList": "",
+            "DependentType": "NONE",
+            "InputList": [{"Input": "sales_dw_root", "ParseType": 1}],
+            "OutputList": [{"Output": "sales_dw.ods_orders_daily", "RefTableName": "ods_orders"}],
+            "ParaValue": "bizdate=$bizdate",
+            "RerunMode": "ALL_ALLOWED",
+            "ResourceGroupId": "group_2",
+            "SchedulerType": "NORMAL",
+        },
+    }
 
 
 def seed_world() -> World:
