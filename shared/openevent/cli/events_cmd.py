@@ -49,7 +49,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in list_functions():
         for event_type in types_for_function(name):
             handled.setdefault(event_type, []).append(name)
-    rows = [{**spec.as_row(), "functions": handled.get(spec.type, [])} for spec in REGISTRY.values()]
+    rows = [{**spec.as_row(), "function": (handled.get(spec.type) or [None])[0], "functions": handled.get(spec.type, [])}
+            for spec in REGISTRY.values()]
     if args.json:
         print_json(rows)
         return 0

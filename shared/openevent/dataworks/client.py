@@ -14,8 +14,9 @@
 * ``Success: false`` in a 200 answer raises :class:`DataWorksApiError` like an HTTP error does.
 
 Without credentials the client cannot send (``can_send`` is false, ``dry_reason`` says why); a
-loopback ``DATAWORKS_ENDPOINT`` without credentials uses the local demo key that
-:class:`openevent.local.fake_dataworks.FakeDataWorks` knows. On Function Compute
+loopback ``DATAWORKS_ENDPOINT`` without credentials uses the key registered with
+:func:`use_loopback_credentials` — the local tooling (:mod:`openevent.local`, never shipped
+in a function package) registers the demo key its fake DataWorks knows. On Function Compute
 (``FC_FUNCTION_NAME`` set by the runtime) missing credentials are an error
 (:class:`DataWorksNotConfiguredError`), never a dry run: DataWorks would wait forever.
 
@@ -145,9 +146,7 @@ class DataWorksClient:
         self.endpoint_overridden = endpoint is not None
         self.endpoint = normalize_endpoint(endpoint) if endpoint else regional_endpoint(region)
         if credentials is None and self.endpoint_overridden and is_loopback(self.endpoint):
-            from openevent.local.demo_keys import LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
-
-            credentials = Credentials(LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET)
+            credentials = _loopback_credentials  # only the local tooling sets these (openevent.local)
         self._credentials = credentials
         if credentials is not None:
             _register_credentials(credentials)
@@ -277,6 +276,15 @@ class DataWorksClient:
     def _acs(self) -> Any:
         assert self._credentials is not None
         return _acs_client(self.region, self._credentials, direct=is_loopback(self.endpoint))
+
+
+_loopback_credentials: Credentials | None = None
+
+
+def use_loopback_credentials(credentials: Credentials | None) -> None:
+    """The credentials a loopback ``DATAWORKS_ENDPOINT`` gets when none are configured (local fakes only)."""
+    global _loopback_credentials
+    _loopback_credentials = credentials
 
 
 def _classify(exc: BaseException) -> Attempt[dict[str, Any]]:

@@ -188,8 +188,18 @@ _ROWS: tuple[tuple[str, str | None, str, Level, Kind, str, str, str | None], ...
      DQ, "workspace", "extension", "dq-config", "quality:DqNotificationChangePayload", CB),
 )
 
+_INSTANCE_PRE_EVENT = ("the current Operation Center docs say instance-level operations are not checked by "
+                       "extensions; handled in case they are")
+_UNVERIFIED = frozenset({"FileChange:ReviewFile", "InstanceChange:PreFreezeInstance",
+                         "InstanceChange:PreUnfreezeInstance", "InstanceChange:PreRerunInstance",
+                         "InstanceChange:PreSetInstanceSuccess", "InstanceChange:PreKillInstance"})
 _NOTES = {
     "FileChange:ReviewFile": "listed only in older Chinese docs; event code and payload not documented",
+    "InstanceChange:PreFreezeInstance": _INSTANCE_PRE_EVENT,
+    "InstanceChange:PreUnfreezeInstance": _INSTANCE_PRE_EVENT,
+    "InstanceChange:PreRerunInstance": _INSTANCE_PRE_EVENT,
+    "InstanceChange:PreSetInstanceSuccess": _INSTANCE_PRE_EVENT,
+    "InstanceChange:PreKillInstance": _INSTANCE_PRE_EVENT,
     "DqcCheck:BatchUpdateDataQualityRules": "the documented example is a copy of the single-rule update",
     "DqcCheck:DeleteDataQualityEvaluationTaskNotification": "no documented example; modelled on create",
 }
@@ -202,7 +212,7 @@ def _build() -> dict[str, EventSpec]:
         out[etype] = EventSpec(
             type=etype, event_code=code, module=module, level=level, kind=kind, family=family,
             model_ref=_M + model, callback_api=callback,  # type: ignore[arg-type]
-            verified=suffix != "FileChange:ReviewFile", note=_NOTES.get(suffix, ""),
+            verified=suffix not in _UNVERIFIED, note=_NOTES.get(suffix, ""),
         )
     return out
 
