@@ -13,6 +13,15 @@ from fixtures.redis_server import RedisServer, require_redis_server
 from support import EVENTS_DIR, CliResult
 
 
+def pytest_ignore_collect(collection_path: Path) -> bool | None:
+    """Collect only the ``test_*.py`` modules of ``tests/``, also under ``--doctest-modules`` (pyproject's
+    ``addopts``, for the library's docstrings): conftests and helper modules are imported by the tests,
+    not collected (collecting them as doctest modules would import each conftest a second time)."""
+    if collection_path.suffix == ".py" and not collection_path.name.startswith("test_"):
+        return True
+    return None
+
+
 @pytest.fixture
 def events_dir() -> Path:
     return EVENTS_DIR

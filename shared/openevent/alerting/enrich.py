@@ -19,6 +19,7 @@ from typing import Any
 
 from openevent.alerting.alert import Alert
 from openevent.alerting.config import EnrichmentConfig
+from openevent.events.fields import ascii_int
 from openevent.runtime.logging import get_logger
 
 _ERROR = re.compile(r"\b(ERROR|FATAL|FAILED|Exception|Traceback)\b|Error:|错误|失败", re.IGNORECASE)
@@ -100,7 +101,7 @@ class Enricher:
         if inst.baseline_id:
             alert.baseline_id = alert.baseline_id or inst.baseline_id
         rerun = inst.raw.get("TaskRerunTime")
-        alert.rerun_count = int(rerun) if isinstance(rerun, int | str) and str(rerun).isdigit() else None
+        alert.rerun_count = ascii_int(str(rerun)) if isinstance(rerun, int | str) else None
 
     def _node(self, client: Any, alert: Alert) -> None:
         from openevent.dataworks import get_node

@@ -16,10 +16,11 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from openevent.alerting.alert import Alert
 from openevent.alerting.config import LinkConfig, Owner
+from openevent.events.fields import stamp_to_datetime
 from openevent.notify.message import Lang, Mentions, Message, MessageKind, Severity
 
 _CST = timezone(timedelta(hours=8))
@@ -41,22 +42,27 @@ def _l(key: str, lang: Lang) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def fmt_time(value: int | str | None) -> str:
-    """Epoch ms (or a DataWorks time string) as ``YYYY-MM-DD HH:MM:SS`` China time; ``""`` for none.
+def fmt_time(value: int | str | None, field: str | None = None) -> str:
+    """Epoch ms (or a DataWorks time string, shown as sent) as ``YYYY-MM-DD HH:MM:SS`` China time.
+
+    ``""`` for none, and for a number no ``datetime`` can hold (an epoch of ``10**20`` ms,
+    ``"²"``): the line is left out of the message (the alert keeps the value) and, given
+    ``field``, a warning names it.
 
     Example:
-        >>> fmt_time(1652700577000)
-        '2022-05-16 19:29:37'
+        >>> fmt_time(1652700577000), fmt_time("2025-03-14 00:05:01"), fmt_time(10**20)
+        ('2022-05-16 19:29:37', '2025-03-14 00:05:01', '')
     """
     if value in (None, ""):
         return ""
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value) / 1000.0, _CST).strftime("%Y-%m-%d %H:%M:%S")
+        moment = stamp_to_datetime(value, _CST, field=field)
+        return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
     return str(value)
 
 
-def fmt_date(value: int | str | None) -> str:
-    text = fmt_time(value)
+def fmt_date(value: int | str | None, field: str | None = None) -> str:
+    text = fmt_time(value, field)
     return text[:10] if text else ""
 
 
@@ -139,10 +145,10 @@ def render_alert(alert: Alert, *, lang: Lang, links: LinkConfig, owners: Mapping
     add("alarm", alert.alarm_type)
     add("owner", owner_label(alert.owner, owners))
     add("operator", owner_label(alert.operator, owners) if alert.operator != alert.owner else None)
-    add("bizdate", fmt_date(alert.bizdate))
-    add("cyc_time", fmt_time(alert.cyc_time))
-    add("begin", fmt_time(alert.begin_time))
-    add("finish", fmt_time(alert.finish_time))
+    add("bizdate", fmt_date(alert.bizdate, "bizdate"))
+    add("cyc_time", fmt_time(alert.cyc_time, "cyc_time"))
+    add("begin", fmt_time(alert.begin_time, "begin_time"))
+    add("finish", fmt_time(alert.finish_time, "finish_time"))
     add("reruns", alert.rerun_count)
     add("priority", alert.priority)
     add("baseline", alert.baseline_name or alert.baseline_id)

@@ -21,8 +21,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from openevent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from openevent.audit.auditor import Auditor
@@ -34,23 +35,18 @@ if TYPE_CHECKING:
     from openevent.audit.setup import build_auditor
     from openevent.audit.trail import read_trail
 
-_EXPORTS = {
-    "Auditor": "auditor", "UnsupportedEventError": "builder", "build_record": "builder", "AuditConfig": "config",
-    "AuditDeliveryError": "delivery", "deliver": "delivery", "diff_states": "diff", "SCHEMA_VERSION": "record",
-    "Actor": "record", "AuditRecord": "record", "FieldChange": "record", "Outcome": "record", "Resource": "record",
-    "Where": "record", "build_auditor": "setup", "read_trail": "trail",
-}
 __all__ = [
     "SCHEMA_VERSION", "Actor", "AuditConfig", "AuditDeliveryError", "AuditRecord", "Auditor", "FieldChange", "Outcome",
     "Resource", "UnsupportedEventError", "Where", "build_auditor", "build_record", "deliver", "diff_states",
     "read_trail",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openevent.audit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"openevent.audit.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "auditor": ["Auditor"],
+    "builder": ["UnsupportedEventError", "build_record"],
+    "config": ["AuditConfig"],
+    "delivery": ["AuditDeliveryError", "deliver"],
+    "diff": ["diff_states"],
+    "record": ["SCHEMA_VERSION", "Actor", "AuditRecord", "FieldChange", "Outcome", "Resource", "Where"],
+    "setup": ["build_auditor"],
+    "trail": ["read_trail"],
+})

@@ -28,7 +28,7 @@ from openevent.audit.diff import change_labels, diff_states, merge_states, state
 from openevent.audit.record import Actor, AuditRecord, Origin, Outcome, Resource, Where, audit_id_for
 from openevent.errors import OpenEventError
 from openevent.events import Event
-from openevent.events.fields import stamp_to_datetime
+from openevent.events.fields import log_unreadable, stamp_to_datetime
 
 # event type name -> action
 ACTIONS: dict[str, str] = {
@@ -79,32 +79,58 @@ def node_id_of(event: Event) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def iso_utc(value: Any) -> str | None:
+def iso_utc(value: Any, field: str | None = None) -> str | None:
     """An ISO 8601 UTC time (``…Z``) for an event time, an ``aliyunpublishtime`` (``…PRC`` too) or epoch ms.
+
+    ``None`` when the value is no time ``datetime`` can hold (an epoch of ``10**20`` ms, ``"²"``,
+    a negative year); given ``field``, a warning names it. Never raises.
 
     Example:
         >>> iso_utc("2025-03-14T10:05:05+08:00"), iso_utc("2020-11-19T21:04:42.179PRC")
         ('2025-03-14T02:05:05Z', '2020-11-19T13:04:42.179000Z')
+        >>> iso_utc(10**20), iso_utc("99999999999999999999"), iso_utc("-0001-01-01T00:00:00")
+        (None, None, None)
     """
     if value in (None, ""):
         return None
-    moment: datetime | None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        moment = stamp_to_datetime(value)
-    else:
-        text = str(value).strip()
-        tz = None
-        if text.endswith("PRC"):
-            text, tz = text[:-3], _PRC
+    moment = _moment(value)
+    if moment is not None:
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            moment = stamp_to_datetime(text)
-        if moment is not None and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=tz or timezone.utc)
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        except (OverflowError, ValueError):  # 0001-01-01 at +08:00 is before year 1 in UTC
+            pass
+    if field is not None:
+        log_unreadable(field, value, "a time")
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return stamp_to_datetime(value)
+    text = str(value).strip()
+    tz = None
+    if text.endswith("PRC"):
+        text, tz = text[:-3], _PRC
+    try:
+        moment: datetime | None = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = stamp_to_datetime(text)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz or timezone.utc)
+    return moment
+
+
+class _Times:
+    """The record's times, ISO 8601 UTC; a value that is no time is kept as sent, by field, in ``unparsed``."""
+
+    def __init__(self) -> None:
+        self.unparsed: dict[str, Any] = {}
+
+    def __call__(self, value: Any, field: str) -> str | None:
+        iso = iso_utc(value, field)
+        if iso is None and value not in (None, ""):
+            self.unparsed[field] = value
+        return iso
 
 
 def _s(value: Any) -> str | None:
@@ -123,19 +149,20 @@ def build_record(event: Event, *, recorded_at: str, node: NodeStates | None = No
     if action is None:
         raise UnsupportedEventError(f"{event.type} is not an audited event type")
     data = event.data
+    times = _Times()
     fields: dict[str, Any] = {"actor": Actor(uid=event.operator)}
     if name in NODE_EVENTS:
-        fields.update(_node_fields(event, action, node or NodeStates()))
+        fields.update(_node_fields(event, action, node or NodeStates(), times))
     elif name == "DeleteTaskInstanceDependencies":
         fields["resource"] = Resource(kind="instance", id=_s(data.task_instance_id))
         fields["details"] = {"removed_upstream_instance_ids": _ids(data.upstream_task_instance_ids),
-                             "operation_time": iso_utc(data.operation_time)}
+                             "operation_time": times(data.operation_time, "data.operationTime")}
     elif name == "ExpiredTaskInstancesDeleted":
         ids = _ids(data.deleted_task_instance_ids)
         fields["actor"] = Actor(kind="system")
         fields["resource"] = Resource(kind="instance", id=ids[0] if len(ids) == 1 else None, ids=ids,
                                       owner=_s(data.owner))
-        fields["details"] = {"operation_time": iso_utc(data.operation_time)}
+        fields["details"] = {"operation_time": times(data.operation_time, "data.operationTime")}
     elif name == "ApprovalChangeFinished":
         fields.update(_approval_fields(event))
     elif name == "ProjectDeleted":
@@ -146,10 +173,13 @@ def build_record(event: Event, *, recorded_at: str, node: NodeStates | None = No
         fields["resource"] = Resource(kind="instance", id=ids[0] if len(ids) == 1 else None, ids=ids)
     resource: Resource = fields["resource"]
     environment = _s(getattr(data, "project_type", None))
+    occurred_at, received_at = times(event.time, "time"), times(event.aliyunpublishtime, "aliyunpublishtime")
+    if times.unparsed:  # the times no datetime can hold, kept as sent
+        fields["details"] = {**fields.get("details", {}), "unparsed": times.unparsed}
     return AuditRecord(
         audit_id=audit_id_for(event.id, resource.kind, resource.id or ",".join(resource.ids)),
         event_id=event.id, event_type=event.type, event_code=event.event_code, action=action,
-        occurred_at=iso_utc(event.time), received_at=iso_utc(event.aliyunpublishtime), recorded_at=recorded_at,
+        occurred_at=occurred_at, received_at=received_at, recorded_at=recorded_at,
         where=Where(region=event.region, account_id=event.aliyunaccountid,
                     tenant_id=_s(event.tenant_id) or fields.pop("tenant_id", None),
                     workspace_id=_s(event.workspace_id), environment=environment, bus=event.aliyuneventbusname),
@@ -157,12 +187,13 @@ def build_record(event: Event, *, recorded_at: str, node: NodeStates | None = No
     )
 
 
-def _node_fields(event: Event, action: str, node: NodeStates) -> dict[str, Any]:
+def _node_fields(event: Event, action: str, node: NodeStates, times: _Times) -> dict[str, Any]:
     data = event.data
     reported = state_from_payload(data)
     last = node.last_known
     out: dict[str, Any] = {}
-    details: dict[str, Any] = {"modified_at": iso_utc(data.modify_time), "created_at": iso_utc(data.create_time)}
+    details: dict[str, Any] = {"modified_at": times(data.modify_time, "data.modifyTime"),
+                               "created_at": times(data.create_time, "data.createTime")}
     if node.fetch_error:
         details["get_node_error"] = node.fetch_error
     if action == "delete":

@@ -49,8 +49,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in list_functions():
         for event_type in types_for_function(name):
             handled.setdefault(event_type, []).append(name)
-    rows = [{**spec.as_row(), "function": (handled.get(spec.type) or [None])[0], "functions": handled.get(spec.type, [])}
-            for spec in REGISTRY.values()]
+    rows = []
+    for spec in REGISTRY.values():
+        names = handled.get(spec.type, [])
+        rows.append({**spec.as_row(), "function": names[0] if names else None, "functions": names})
     if args.json:
         print_json(rows)
         return 0

@@ -27,7 +27,7 @@ Errors (:mod:`openevent.dataworks.errors`)
     ``http_status``, ``request_id``, ``action``, ``transient``, ``attempts``) and
     ``DataWorksNotConfiguredError``. Transient failures (network, timeouts, 5xx, ``Throttling*``,
     ``ServiceUnavailable``, ``InternalError``) are retried with jittered exponential backoff
-    inside the invocation's remaining time (:mod:`openevent.dataworks.retry`); a 200 answer with
+    inside the invocation's remaining time (:mod:`openevent.delivery.retry`); a 200 answer with
     ``Success: false`` raises like an HTTP error. Secrets (AccessKey secret, STS token, signature)
     never reach a log line or an error message.
 
@@ -41,8 +41,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from openevent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from openevent.dataworks.callbacks import (
@@ -65,31 +66,20 @@ if TYPE_CHECKING:
     )
     from openevent.dataworks.errors import DataWorksApiError, DataWorksError, DataWorksNotConfiguredError
     from openevent.dataworks.models import IDEEventDetail, Instance, InstanceLog, Node, Workspace
-    from openevent.dataworks.retry import RetryPolicy
 
-_EXPORTS = {
-    "callbacks": ("CALLBACK_APIS", "CallbackApi", "CallbackReceipt", "CheckResult", "callback_params",
-                  "send_callback"),
-    "client": ("ApiResponse", "DataWorksClient"),
-    "enrichment": ("PROJECT_CACHE", "ProjectCache", "get_ide_event_detail", "get_instance",
-                   "get_instance_log", "get_node", "get_project"),
-    "errors": ("DataWorksApiError", "DataWorksError", "DataWorksNotConfiguredError"),
-    "models": ("IDEEventDetail", "Instance", "InstanceLog", "Node", "Workspace"),
-    "retry": ("RetryPolicy",),
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
     "CALLBACK_APIS", "PROJECT_CACHE", "ApiResponse", "CallbackApi", "CallbackReceipt", "CheckResult",
     "DataWorksApiError", "DataWorksClient", "DataWorksError", "DataWorksNotConfiguredError", "IDEEventDetail",
-    "Instance", "InstanceLog", "Node", "ProjectCache", "RetryPolicy", "Workspace", "callback_params",
+    "Instance", "InstanceLog", "Node", "ProjectCache", "Workspace", "callback_params",
     "get_ide_event_detail", "get_instance", "get_instance_log", "get_node", "get_project", "send_callback",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openevent.dataworks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"openevent.dataworks.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "callbacks": ["CALLBACK_APIS", "CallbackApi", "CallbackReceipt", "CheckResult", "callback_params",
+                  "send_callback"],
+    "client": ["ApiResponse", "DataWorksClient"],
+    "enrichment": ["PROJECT_CACHE", "ProjectCache", "get_ide_event_detail", "get_instance",
+                   "get_instance_log", "get_node", "get_project"],
+    "errors": ["DataWorksApiError", "DataWorksError", "DataWorksNotConfiguredError"],
+    "models": ["IDEEventDetail", "Instance", "InstanceLog", "Node", "Workspace"],
+})

@@ -9,8 +9,10 @@ everything is installed at the root of the folder.
 By default the dependencies are installed for FC's ``python3.10`` runtime (``manylinux2014_x86_64``,
 CPython 3.10 wheels only), whatever machine runs the build. Packages published only as source
 (``aliyun-python-sdk-core``, ``aliyun-log-python-sdk`` …) are first built into pure-Python wheels on
-this machine, which the cross-platform install can then use. ``python_version`` equal to this
-interpreter's version builds for this machine instead (importable and runnable here).
+this machine, which the cross-platform install can then use. A ``python_version`` other than FC's
+that equals this interpreter's version builds for this machine instead (importable and runnable
+here); FC's own version is always built for FC, also on a Python 3.10 machine (whose own wheels
+could need a newer glibc than FC's manylinux2014).
 
 The output is deterministic: files are written in sorted order, ``__pycache__``/``*.pyc`` and pip's
 ``bin/`` scripts (absolute shebangs) are removed, and every mtime is set to :data:`FIXED_MTIME`, so
@@ -63,14 +65,18 @@ class Target:
 
     @classmethod
     def for_version(cls, python_version: str) -> Target:
-        """FC's platform for any version but this interpreter's own.
+        """FC's platform for FC's version and for any version but this interpreter's own.
 
         Example:
-            >>> Target.for_version("3.10").platform
-            'manylinux2014_x86_64'
+            >>> Target.for_version(FC_PYTHON_VERSION).platform, Target.for_version("3.9").platform
+            ('manylinux2014_x86_64', 'manylinux2014_x86_64')
+            >>> local = f"{sys.version_info.major}.{sys.version_info.minor}"
+            >>> Target.for_version(local).platform is None or local == FC_PYTHON_VERSION
+            True
         """
         local = f"{sys.version_info.major}.{sys.version_info.minor}"
-        return cls(python_version, None if python_version == local else FC_PLATFORM)
+        here = python_version == local and python_version != FC_PYTHON_VERSION
+        return cls(python_version, None if here else FC_PLATFORM)
 
     def pip_args(self) -> list[str]:
         if self.platform is None:

@@ -19,8 +19,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from openevent._lazy import lazy_exports
 from openevent.events.envelope import Event
 from openevent.events.parse import parse, parse_batch, parse_object, parse_one
 from openevent.events.registry import REGISTRY, EventSpec
@@ -30,10 +31,4 @@ if TYPE_CHECKING:
 
 __all__ = ["REGISTRY", "Event", "EventSpec", "parse", "parse_batch", "parse_object", "parse_one", "sample_event"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "sample_event":
-        from openevent.events.samples import sample_event
-
-        return sample_event
-    raise AttributeError(name)
+__getattr__, __dir__ = lazy_exports(__name__, {"samples": ["sample_event"]})

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from openevent.events.fields import ascii_int
 from openevent.events.registry import EventSpec, generic_spec, spec_for
 
 Delivery = Literal["eventbridge", "fc-extension"]
@@ -56,7 +57,8 @@ def norm_id(value: Any) -> int | str | None:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    number = ascii_int(text)
+    return text if number is None else number
 
 
 class Event(BaseModel):
@@ -167,7 +169,7 @@ class Event(BaseModel):
             "known": self.known, "workspace_id": self.workspace_id, "tenant_id": self.tenant_id,
             "operator": self.operator, "time": self.time, "region": self.region,
             "bus": self.aliyuneventbusname, "message_id": self.message_id, "delivery": self.delivery,
-            "callback_api": spec.callback_api, "functions": list(spec.functions),
+            "callback_api": spec.callback_api,
             "data": self.payload_dict(),
         }
 

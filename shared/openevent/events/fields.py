@@ -5,6 +5,11 @@
 * :data:`Id` — a numeric id sent as a number or a string (masked or odd values kept as text).
 * :data:`Stamp` — a time sent as epoch milliseconds, a string of epoch ms or ``yyyy-MM-dd HH:mm:ss``.
 
+The conversions here are total: a value that cannot be read (an epoch beyond ``datetime``'s
+years 1–9999, ``"²"`` which ``str.isdigit()`` accepts and ``int()`` refuses, more digits than
+``int()`` converts) gives ``None`` (or stays text, for ids), never an exception — the caller keeps
+the raw value and, given a ``field`` name, a warning names it (:func:`log_unreadable`).
+
 Example:
     >>> from pydantic import TypeAdapter
     >>> TypeAdapter(CsvIds).validate_python("1,2, 3")
@@ -44,10 +49,38 @@ def _maybe_json(value: Any) -> Any:
 def _id(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
+        number = ascii_int(value)
+        if number is not None:
+            return number
     return value
+
+
+def ascii_int(text: str) -> int | None:
+    """``text`` (ASCII digits, nothing else) as an int; ``None`` for anything ``int()`` would refuse or misread.
+
+    ``str.isdigit()`` alone is not enough: it accepts ``"²"``, which ``int()`` refuses, and
+    Arabic-Indic ``"٣"``, which no DataWorks id uses; both stay text, as pydantic keeps them.
+
+    Example:
+        >>> ascii_int("10001"), ascii_int("²"), ascii_int("٣"), ascii_int("9***4"), ascii_int("-5")
+        (10001, None, None, None, None)
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits())
+        return None
+
+
+def log_unreadable(field: str, value: Any, expected: str) -> None:
+    """Log (a warning) that ``field`` holds ``value``, which cannot be read as ``expected``; the value is kept."""
+    from openevent.runtime.logging import get_logger
+
+    text = str(value)
+    get_logger("openevent.events").warning("event.field_unreadable", field=field, expected=expected,
+                                           value=text if len(text) <= 200 else text[:200] + "…",
+                                           value_type=type(value).__name__)
 
 
 CsvIds = Annotated[list[int | str], BeforeValidator(_split_ids)]
@@ -60,18 +93,40 @@ Stamp = Annotated[int | str, Field(union_mode="left_to_right")]
 _CST = timezone(timedelta(hours=8))
 
 
-def stamp_to_datetime(value: int | str | None, tz: timezone = _CST) -> datetime | None:
-    """Interpret a DataWorks time (epoch ms, or ``yyyy-MM-dd HH:mm:ss`` in China time).
+def stamp_to_datetime(value: Any, tz: timezone = _CST, *, field: str | None = None) -> datetime | None:
+    """Interpret a DataWorks time (epoch ms, or ``yyyy-MM-dd HH:mm:ss`` in China time); ``None`` when unreadable.
+
+    Never raises: an epoch outside ``datetime``'s range, non-ASCII digits, a negative year or
+    text that is no time give ``None`` (with a warning naming ``field`` when it is given).
 
     >>> stamp_to_datetime(1652700577000).isoformat()
     '2022-05-16T19:29:37+08:00'
     >>> stamp_to_datetime("2023-02-15 20:14:48").isoformat()
     '2023-02-15T20:14:48+08:00'
+    >>> stamp_to_datetime(10**20), stamp_to_datetime("²"), stamp_to_datetime("-0001-01-01 00:00:00")
+    (None, None, None)
     """
     if value is None or value == "":
         return None
+    moment = _stamp(value, tz)
+    if moment is None and field is not None:
+        log_unreadable(field, value, "a time (epoch ms or yyyy-MM-dd HH:mm:ss)")
+    return moment
+
+
+def _stamp(value: Any, tz: timezone) -> datetime | None:
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return datetime.fromtimestamp(int(value) / 1000.0, tz)
+        millis = value if isinstance(value, int) else ascii_int(value)
+        if millis is None:
+            return None
+        try:
+            return datetime.fromtimestamp(millis / 1000.0, tz)
+        except (OverflowError, OSError, ValueError):  # beyond years 1-9999 or the platform's time_t
+            return None
+    if not isinstance(value, str):
+        return None
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=tz)

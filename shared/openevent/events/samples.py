@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from openevent.errors import OpenEventError
+from openevent.events.fields import ascii_int
 from openevent.events.registry import REGISTRY
 
 CUSTOM_BUS = "dataworks-openevent-bus"
@@ -69,7 +70,8 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
         raise OpenEventError(f"bad field path {path!r}")
     node: Any = doc
     for i, part in enumerate(parts[:-1]):
-        nxt = node[int(part)] if isinstance(node, list) and part.isdigit() else None
+        index = ascii_int(part) if isinstance(node, list) else None
+        nxt = node[index] if index is not None and index < len(node) else None
         if isinstance(node, dict):
             nxt = node.get(part)
             if nxt is None:
@@ -79,9 +81,10 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
         node = nxt
     last = parts[-1]
     if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
+        index = ascii_int(last)
+        if index is None or index >= len(node):
             raise OpenEventError(f"cannot set {path!r}: bad list index {last!r}")
-        node[int(last)] = value
+        node[index] = value
     else:
         node[last] = value
 

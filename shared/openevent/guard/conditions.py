@@ -12,6 +12,7 @@ operator        holds when the fact …
 ``in``          is one of the operand list (``not_in``: none of them)
 ``glob``        matches one of the shell-style patterns, case-insensitively (``not_glob``)
 ``gt`` ``gte``  is a number greater than (or equal to) the operand; ``lt``/``lte`` likewise
+                (numeric text such as ``"2000000"`` counts, integers compare exactly at any size)
 ``cidr``        is an IPv4/IPv6 address inside one of the networks (``not_cidr``)
 ``contains``    (a list or text) contains the operand, or one of the operand list
 ``exists``      is present and not null (``exists: false`` for absent)
@@ -78,7 +79,8 @@ def validate_when(when: Any, where: str) -> None:
                 if op in ("in", "not_in", "glob", "not_glob", "cidr", "not_cidr") and not isinstance(
                         operand, list | str | int):
                     raise ConditionError(f"{loc}: expects a list")
-                if op in ("gt", "gte", "lt", "lte") and not isinstance(operand, int | float):
+                if op in ("gt", "gte", "lt", "lte") and (
+                        not isinstance(operand, int | float) or isinstance(operand, bool)):
                     raise ConditionError(f"{loc}: expects a number")
                 if op in ("cidr", "not_cidr"):
                     for net in _as_list(operand):
@@ -133,10 +135,9 @@ def _holds(op: str, value: Any, operand: Any) -> bool:
         return any(_same(v, o) for v in items for o in _as_list(operand))
     if op == "cidr":
         return any(_in_network(v, net) for v in items for net in _as_list(operand))
-    number = _number(value)
-    if number is None:
+    number, bound = _number(value), _number(operand)
+    if number is None or bound is None:
         return False
-    bound = float(operand)
     return {"gt": number > bound, "gte": number >= bound, "lt": number < bound, "lte": number <= bound}[op]
 
 
@@ -150,12 +151,29 @@ def _as_list(operand: Any) -> Sequence[Any]:
     return operand if isinstance(operand, list | tuple) else [operand]
 
 
-def _number(value: Any) -> float | None:
+def _number(value: Any) -> int | float | None:
+    """A fact as a number: an int exactly (of any size), numeric ASCII text as an int or a float, else None.
+
+    Ints are never turned into floats, so ``2**53 + 1 > 2**53`` and a 400-digit row count compare
+    exactly (Python compares ints with floats exactly too).
+    """
     if isinstance(value, bool):
         return None
+    if isinstance(value, int | float):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text.isascii():
+        return None  # "²" passes str.isdigit() but is no number
+    if text.lstrip("+-").isdigit():
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits())
+            pass
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        return float(text)
+    except ValueError:
         return None
 
 

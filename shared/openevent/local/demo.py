@@ -11,34 +11,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from openevent.events import sample_data as S
 from openevent.events.samples import sample_event
 from openevent.local.bus import Delivery, LocalBus
+from openevent.local.demo_steps import DEMO_DIGEST_WINDOW_S, Check, DemoContext, Step, failure_text, result_of
 from openevent.local.stack import LocalStack
-
-Check = Callable[[list[Delivery], "DemoContext"], tuple[bool, str]]
-
-# The notifier's digest window in the demo (60 s in the shipped config). It must be longer than the
-# storm takes to replay: a window that closes mid-storm flushes small digests that use up the robot's
-# digest budget (5 of its 20 messages a minute), and the rest then waits for the next minute.
-DEMO_DIGEST_WINDOW_S = 10
-
-
-@dataclass
-class Step:
-    """One scripted event: what happens, which function must handle it, how to judge the outcome."""
-
-    title: str
-    function: str
-    event: dict[str, Any]
-    check: Check
-    group: str = ""
-    direct: bool = False  # invoke ``function`` directly (an FC timer trigger), not through the bus
-    wait_s: float = 0.0  # real time to let pass before the step (a digest window)
 
 
 @dataclass
@@ -50,16 +31,6 @@ class StepResult:
     outcome: str
     destinations: str
     group: str = ""
-
-
-@dataclass
-class DemoContext:
-    stack: LocalStack
-    inbox_before: int = 0
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    def new_messages(self) -> list[dict[str, Any]]:
-        return self.stack.inbox()[self.inbox_before:]
 
 
 @dataclass
@@ -124,13 +95,6 @@ class Progress:
 
 
 # ------------------------------------------------------------------------------------------ checks
-def _result(deliveries: list[Delivery], function: str) -> dict[str, Any] | None:
-    for d in deliveries:
-        if d.function == function and d.ok and isinstance(d.result, dict):
-            return d.result
-    return None
-
-
 def _destinations(ctx: DemoContext) -> str:
     vendors = [m["vendor"] for m in ctx.new_messages()]
     return ", ".join(f"{v} ×{vendors.count(v)}" if vendors.count(v) > 1 else v for v in dict.fromkeys(vendors))
@@ -140,9 +104,9 @@ def guard_answers(expected: str, rule: str | None = None) -> Check:
     """The guard decided ``expected`` (under ``rule``) and DataWorks received exactly that callback."""
 
     def check(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-        out = _result(deliveries, deliveries[0].function if deliveries else "")
+        out = result_of(deliveries, deliveries[0].function if deliveries else "")
         if out is None:
-            return False, _failure_text(deliveries)
+            return False, failure_text(deliveries)
         callbacks = [c for c in ctx.stack.callbacks() if c["message_id"] == out["message_id"]]
         sent = [c["check_result"] for c in callbacks]
         ok = out["decision"] == expected and (rule is None or out["rule"] == rule) and sent == [expected]
@@ -152,12 +116,6 @@ def guard_answers(expected: str, rule: str | None = None) -> Check:
         return ok, text + f"; callback {callbacks[0]['action'] if callbacks else 'none'} {'/'.join(sent) or '-'}"
 
     return check
-
-
-def _failure_text(deliveries: list[Delivery]) -> str:
-    if not deliveries:
-        return "no function handled the event"
-    return "; ".join(f"{d.function} failed: {d.error}" for d in deliveries if not d.ok) or "unexpected result"
 
 
 # ------------------------------------------------------------------------------------------ script
@@ -195,9 +153,9 @@ def guard_steps() -> list[Step]:
 
 
 def _confirmation_linked(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-    out = _result(deliveries, "workspace_delete_guard")
+    out = result_of(deliveries, "workspace_delete_guard")
     if out is None:
-        return False, _failure_text(deliveries)
+        return False, failure_text(deliveries)
     linked = out.get("linked_decision") or {}
     return linked.get("decision") == "OK", f"logged; linked to {linked.get('decision_id')} ({linked.get('decision')})"
 

@@ -12,7 +12,7 @@ from typing import Any
 from openevent.events import sample_data as S
 from openevent.events.samples import sample_event
 from openevent.local.bus import Delivery
-from openevent.local.demo import DEMO_DIGEST_WINDOW_S, DemoContext, Step, _failure_text, _result
+from openevent.local.demo_steps import DEMO_DIGEST_WINDOW_S, DemoContext, Step, failure_text, result_of
 from openevent.local.stack import DINGTALK_TOKEN
 
 AUDITOR, NOTIFIER, DQ = "node_change_auditor", "instance_status_notifier", "dq_result_forwarder"
@@ -27,9 +27,9 @@ def audited(action: str, diff: list[str] | None) -> Any:
     """One audit record with ``action`` whose diff names exactly ``diff`` (None: no diff expected)."""
 
     def check(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-        out = _result(deliveries, AUDITOR)
+        out = result_of(deliveries, AUDITOR)
         if out is None:
-            return False, _failure_text(deliveries)
+            return False, failure_text(deliveries)
         (record,) = out["records"] or [None]
         if record is None:
             return False, "no record"
@@ -66,9 +66,9 @@ def notified(expect: str, *, receiver: str = "dingtalk", text: tuple[str, ...] =
     """``receiver`` got status ``expect``; with ``text``, its newest DingTalk message contains each word."""
 
     def check(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-        out = _result(deliveries, NOTIFIER)
+        out = result_of(deliveries, NOTIFIER)
         if out is None:
-            return False, _failure_text(deliveries)
+            return False, failure_text(deliveries)
         statuses = _statuses(out)
         ok = statuses.get(receiver) == expect if expect != "nothing" else not any(
             s == "sent" for s in statuses.values())
@@ -82,9 +82,9 @@ def notified(expect: str, *, receiver: str = "dingtalk", text: tuple[str, ...] =
 
 
 def storm_member(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-    out = _result(deliveries, NOTIFIER)
+    out = result_of(deliveries, NOTIFIER)
     if out is None:
-        return False, _failure_text(deliveries)
+        return False, failure_text(deliveries)
     statuses = _statuses(out)
     counts = ctx.notes.setdefault("storm", {})
     ding = statuses.get("dingtalk", "-")
@@ -142,9 +142,9 @@ def forwarded(chat: bool, blocking: bool = False) -> Any:
     """The webhook always got the result; chat only when ``chat``; blocking said when ``blocking``."""
 
     def check(deliveries: list[Delivery], ctx: DemoContext) -> tuple[bool, str]:
-        out = _result(deliveries, DQ)
+        out = result_of(deliveries, DQ)
         if out is None:
-            return False, _failure_text(deliveries)
+            return False, failure_text(deliveries)
         rows = out.get("forwarded") or []
         sent = {r.get("receiver") or r["destination"] for r in rows if r["status"] == "sent"}
         chat_sent = any(r["destination"] == "chat" and r["status"] == "sent" for r in rows)
@@ -168,6 +168,6 @@ def dq_steps() -> list[Step]:
 
 
 def consumer_steps(storm: int = 200) -> list[Step]:
-    return auditor_steps() + notifier_steps(storm) + dq_steps()
+    return auditor_steps() + dq_steps() + notifier_steps(storm)  # DQ first: the storm uses up the shared robot
 
 

@@ -4,9 +4,9 @@ The function's environment is the current one plus overrides; without an explici
 the function gets the one s.yaml deploys with it (its ``config.yaml``), through
 ``OPENEVENT_CONFIG`` as on FC.
 
-Example:
+Example (the guard calls DataWorks back, so this needs a DataWorks endpoint, e.g. the local fake):
     >>> out = invoke("download_guard", sample_bytes)                    # doctest: +SKIP
-    >>> out.ok, out.result["decision"]
+    >>> out.ok, out.result["decision"]                                   # doctest: +SKIP
     (True, 'FAIL')
 """
 

@@ -27,8 +27,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from openevent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from openevent.notify.channels.base import Channel
@@ -45,34 +46,18 @@ if TYPE_CHECKING:
     from openevent.notify.sender import send_all, send_with_retry
     from openevent.notify.templates import TemplateOverride
 
-_EXPORTS = {
-    "Channel": "openevent.notify.channels.base",
-    "receivers_from_env": "openevent.notify.env",
-    "Mentions": "openevent.notify.message",
-    "Message": "openevent.notify.message",
-    "connectivity_message": "openevent.notify.message",
-    "Outcome": "openevent.notify.outcome",
-    "NotifyConfig": "openevent.notify.receivers",
-    "ReceiverConfig": "openevent.notify.receivers",
-    "build_channel": "openevent.notify.receivers",
-    "build_channels": "openevent.notify.receivers",
-    "enabled_receivers": "openevent.notify.receivers",
-    "send_all": "openevent.notify.sender",
-    "send_with_retry": "openevent.notify.sender",
-    "TemplateOverride": "openevent.notify.templates",
-}
-
 __all__ = [
     "Channel", "Mentions", "Message", "NotifyConfig", "Outcome", "ReceiverConfig", "TemplateOverride",
     "build_channel", "build_channels", "connectivity_message", "enabled_receivers", "receivers_from_env",
     "send_all", "send_with_retry",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'openevent.notify' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "channels.base": ["Channel"],
+    "env": ["receivers_from_env"],
+    "message": ["Mentions", "Message", "connectivity_message"],
+    "outcome": ["Outcome"],
+    "receivers": ["NotifyConfig", "ReceiverConfig", "build_channel", "build_channels", "enabled_receivers"],
+    "sender": ["send_all", "send_with_retry"],
+    "templates": ["TemplateOverride"],
+})

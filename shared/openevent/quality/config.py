@@ -79,7 +79,7 @@ class ResultFilter(BaseModel):
         out = []
         for item in value:
             text = str(item).strip().lower()
-            if text.lstrip("-").isdigit() and int(text) in RESULT_NAMES:
+            if text.isascii() and text.lstrip("-").isdigit() and int(text) in RESULT_NAMES:
                 text = RESULT_NAMES[int(text)]
             if text not in _LEVELS:
                 raise ValueError(f"unknown result level {item!r}; use {', '.join(_LEVELS)} or -2..2")

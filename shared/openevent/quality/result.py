@@ -28,6 +28,8 @@ Schema (``schema: "openevent.dq_result/v1"``; keys are only ever added within a 
     check_id, task_id, entity_id
     feedback    {content, user, at, rule_check_id}   (feedback events only)
     link        console URL of the check (see :mod:`openevent.quality.links`) or None
+    unparsed    {wire field: value as sent} for the times and numbers that could not be read
+                (their normalised field is None; e.g. {"bizdate": "99999999999999999999"}), or None
 
 ``result.blocking`` is true for a **strong** rule (``blockType`` 1) at the **critical**
 threshold (``checkResult`` 2): DataWorks then holds the downstream instance until someone acts.
@@ -43,6 +45,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Literal
 
@@ -51,7 +54,7 @@ from pydantic import BaseModel, ConfigDict
 from openevent.errors import OpenEventError
 from openevent.events.codes import DqCheckResult
 from openevent.events.envelope import Event
-from openevent.events.fields import stamp_to_datetime
+from openevent.events.fields import log_unreadable, stamp_to_datetime
 
 SCHEMA = "openevent.dq_result/v1"
 FINISHED_TYPE = "dataworks:DqcCheck:DqcCheckFinishedEvent"
@@ -184,6 +187,7 @@ class DqResult(_Part):
     entity_id: int | str | None = None
     feedback: Feedback | None = None
     link: str | None = None
+    unparsed: dict[str, Any] | None = None
 
     @property
     def level(self) -> ResultName:
@@ -247,7 +251,9 @@ def _finished(event: Event) -> DqResult:
     strong = d.block_type == 1
     project = d.project_name
     database = _text(extra.get("databaseName") or extra.get("schemaName") or extra.get("database"))
-    samples = [_sample(s) for s in d.sample_value or []]
+    unparsed: dict[str, Any] = {}
+    read = _Reader(unparsed)
+    samples = [_sample(s, f"sampleValue[{i}]", unparsed) for i, s in enumerate(d.sample_value or [])]
     return DqResult(
         event=_ref(event, "finished"),
         workspace=Workspace(id=event.workspace_id, name=d.project_name),
@@ -255,32 +261,37 @@ def _finished(event: Event) -> DqResult:
         table=Table(project=project, database=database, name=d.table_name,
                     qualified_name=".".join(p for p in (project, database, d.table_name) if p) or None,
                     env_type=_text(extra.get("envType") or extra.get("engineTypeName"))),
-        partition=Partition(expression=d.actual_expression, filter=d.match_expression, bizdate=_iso(d.bizdate)),
+        partition=Partition(expression=d.actual_expression, filter=d.match_expression,
+                            bizdate=read.iso(d.bizdate, "bizdate")),
         rule=Rule(id=d.rule_id, name=d.rule_name, strong=strong, block_type=d.block_type,
                   template_id=d.template_id, checker_type=d.checker_type,
                   comment=d.comment or _text(extra.get("comment"))),
         metric=Metric(method=d.method_name or _text(extra.get("MethodName")), column=_column(d.column)),
         check=Check(method=_check_method(d.fixed_check, d.is_prediction), operator=d.op or None,
-                    trend=d.trend or None, expected=d.expect_value,
-                    warning_threshold=_num(extra.get("warningThreshold")),
-                    critical_threshold=_num(extra.get("criticalThreshold")),
-                    lower=_num(extra.get("lowerValue")), upper=_num(extra.get("upperValue")),
+                    trend=d.trend or None, expected=read.num(d.expect_value, "expectValue"),
+                    warning_threshold=read.num(extra.get("warningThreshold"), "warningThreshold"),
+                    critical_threshold=read.num(extra.get("criticalThreshold"), "criticalThreshold"),
+                    lower=read.num(extra.get("lowerValue"), "lowerValue"),
+                    upper=read.num(extra.get("upperValue"), "upperValue"),
                     discrete=d.discrete if d.discrete is not None else extra.get("discreteCheck")),
         sample=samples,
-        reference=[_sample(s) for s in d.reference_value or []],
+        reference=[_sample(s, f"referenceValue[{i}]", unparsed) for i, s in enumerate(d.reference_value or [])],
         actual=samples[0].value if samples else None,
         result=CheckOutcome(code=code, name=result_name(code), blocking=strong and code == DqCheckResult.CRITICAL,
                        status=d.check_result_status),
         trigger=_trigger(d.external_type, d.external_id),
-        times=Times(begin=_iso(d.begin_time), end=_iso(d.end_time), duration=d.time_consuming,
-                    duration_s=_seconds(d.time_consuming)),
+        times=Times(begin=read.iso(d.begin_time, "beginTime"), end=read.iso(d.end_time, "endTime"),
+                    duration=d.time_consuming, duration_s=_seconds(d.time_consuming)),
         check_id=d.id, task_id=d.task_id, entity_id=d.entity_id,
+        unparsed=unparsed or None,
     )
 
 
 def _feedback(event: Event) -> DqResult:
     d = event.data
     extra: dict[str, Any] = dict(d.model_extra or {})
+    unparsed: dict[str, Any] = {}
+    at = _Reader(unparsed).iso(d.begin_time, "beginTime")
     return DqResult(
         event=_ref(event, "feedback"),
         workspace=Workspace(id=event.workspace_id, name=d.project_name),
@@ -290,14 +301,38 @@ def _feedback(event: Event) -> DqResult:
                     if extra.get("tableName") else None),
         rule=Rule(id=d.rule_id),
         check_id=d.rule_check_id, task_id=d.task_id,
-        feedback=Feedback(content=d.feedback_content, user=d.create_user, at=_iso(d.begin_time),
-                          rule_check_id=d.rule_check_id),
+        feedback=Feedback(content=d.feedback_content, user=d.create_user, at=at, rule_check_id=d.rule_check_id),
+        unparsed=unparsed or None,
     )
 
 
-def _sample(s: Any) -> Sample:
-    return Sample(biz_date=_iso(s.biz_date), group=s.discrete_property, value=s.value,
-                  result=s.single_check_result)
+def _sample(s: Any, where: str, unparsed: dict[str, Any]) -> Sample:
+    read = _Reader(unparsed)
+    return Sample(biz_date=read.iso(s.biz_date, f"{where}.bizDate"), group=s.discrete_property,
+                  value=read.num(s.value, f"{where}.value"), result=s.single_check_result)
+
+
+class _Reader:
+    """Reads times and numbers of one event; what it cannot read goes to ``unparsed`` as sent, with a warning."""
+
+    def __init__(self, unparsed: dict[str, Any]) -> None:
+        self.unparsed = unparsed
+
+    def iso(self, value: int | str | None, field: str) -> str | None:
+        """An ISO 8601 time in China time, ``None`` when ``value`` is none or no time."""
+        moment = stamp_to_datetime(value, field=f"data.{field}")
+        if moment is None and value not in (None, ""):
+            self.unparsed[field] = value
+        return moment.isoformat() if moment is not None else None
+
+    def num(self, value: Any, field: str) -> float | None:
+        """A finite float, ``None`` when ``value`` is none or no finite number (``1e999`` reads as infinity)."""
+        number = _num(value)
+        if number is not None and not math.isfinite(number):
+            log_unreadable(f"data.{field}", value, "a finite number")
+            self.unparsed[field] = value if isinstance(value, str) else str(value)
+            return None
+        return number
 
 
 def _trigger(external_type: str | None, external_id: str | None) -> Trigger:
@@ -319,11 +354,6 @@ def _check_method(fixed: bool | None, prediction: bool | None) -> Literal["fixed
 
 def _column(value: str | None) -> str | None:
     return None if value in (None, "", "-") else value
-
-
-def _iso(value: int | str | None) -> str | None:
-    moment = stamp_to_datetime(value)
-    return moment.isoformat() if moment is not None else (str(value) if value not in (None, "") else None)
 
 
 def _num(value: Any) -> float | None:
@@ -348,7 +378,8 @@ def _seconds(text: str | None) -> float | None:
     match = _DURATION.match(text or "")
     if match is None:
         return None
-    return float(match.group(1)) * _UNIT_S[match.group(2) or "s"]
+    seconds = float(match.group(1)) * _UNIT_S[match.group(2) or "s"]
+    return seconds if math.isfinite(seconds) else None  # "1…(400 digits)s" is no duration
 
 
 def log_contents(result: DqResult) -> dict[str, str]:

@@ -4,6 +4,10 @@ Every operation family (dedup keys, counters, rate budgets, documents, lists, lo
 its own namespace, so one caller key used for a counter and a document never collides and no
 backend has to cope with a value of the wrong type.
 
+A caller key longer than :data:`MAX_KEY_LENGTH` (an event id of 5000 characters, a subject
+built from one) is not refused: it becomes its first characters plus the SHA-256 of the whole
+key (:func:`bounded_key`), the same for the same key on every call and every backend.
+
 Example:
     >>> storage_key("openevent:", ONCE, "evt-1")
     'openevent:once:evt-1'
@@ -11,10 +15,14 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 DEFAULT_PREFIX = "openevent:"
 MAX_KEY_LENGTH = 1024
+"""The longest caller key stored as it is; longer keys are shortened to this length by :func:`bounded_key`."""
+_HASH_MARK = "~sha256:"
+_HEAD_LENGTH = MAX_KEY_LENGTH - len(_HASH_MARK) - 64
 
 ONCE = "once"
 COUNTER = "count"
@@ -37,17 +45,35 @@ def check_prefix(prefix: str) -> str:
 
 
 def storage_key(prefix: str, kind: str, key: str) -> str:
-    """The full backend key for the caller's ``key`` of the given ``kind``.
+    """The full backend key for the caller's ``key`` of the given ``kind`` (over-long keys bounded).
 
     Example:
         >>> storage_key("openevent:", DOC, "instance:42")
         'openevent:doc:instance:42'
+        >>> len(storage_key("openevent:", ONCE, "event:" + "x" * 5000)) == len("openevent:once:") + MAX_KEY_LENGTH
+        True
     """
     if not isinstance(key, str) or not key:
         raise ValueError(f"state key must be a non-empty string, got {key!r}")
-    if len(key) > MAX_KEY_LENGTH:
-        raise ValueError(f"state key longer than {MAX_KEY_LENGTH} characters: {key[:40]!r}…")
-    return f"{prefix}{kind}:{key}"
+    return f"{prefix}{kind}:{bounded_key(key)}"
+
+
+def bounded_key(key: str) -> str:
+    """``key`` itself up to :data:`MAX_KEY_LENGTH` characters; a longer key keeps its first
+    characters and ends in the SHA-256 of all of it, so distinct keys stay distinct and the
+    same key always maps to the same stored key.
+
+    Example:
+        >>> bounded_key("instance:42")
+        'instance:42'
+        >>> long = bounded_key("event:" + "x" * 5000)
+        >>> len(long), long[:12], long[-72:-64]
+        (1024, 'event:xxxxxx', '~sha256:')
+    """
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[:_HEAD_LENGTH]}{_HASH_MARK}{digest}"
 
 
 def check_seconds(name: str, value: float) -> float:
