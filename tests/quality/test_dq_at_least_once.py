@@ -172,6 +172,7 @@ def test_a_chat_receiver_that_failed_is_the_only_receiver_the_fc_retry_sends_to(
     try:
         with pytest.raises(Undelivered) as info:
             invoke_handler(module, event)
+        time.sleep(1.1)  # FC retries after a delay; Slack's shared rate budget is one message a second
         retried = invoke_handler(module, event)
     finally:
         module.reset()
@@ -281,3 +282,17 @@ def test_a_hung_state_store_does_not_keep_the_result_from_its_destinations(
 
     assert rows_by_part(result) == ALL_SENT and counts(chat, sls) == (1, 1, 1)
     assert took < 4.0 and hung.accepted >= 1
+
+
+# -- a robot shared with the notifier ------------------------------------------------------------
+def test_a_robot_whose_minute_the_notifier_used_up_is_left_for_the_fc_retry(
+        function: ModuleType, chat: StallingChat, state_url: str) -> None:
+    from openevent.alerting.noise import receiver_limits, take_alert_budget
+
+    with open_store(state_url) as store:  # the notifier's sends of this minute, counted in the shared store
+        while take_alert_budget(store, "dingtalk", receiver_limits("dingtalk", "dingtalk", {}), reserve=0.25):
+            pass
+    with pytest.raises(Undelivered) as info:
+        invoke_handler(function, finished_event(2))
+    assert list(info.value.undone) == ["chat:dingtalk"]
+    assert chat.received(DINGTALK_TOKEN) == []  # not sent into a robot that would throttle for 10 minutes

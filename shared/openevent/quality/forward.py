@@ -90,6 +90,8 @@ if TYPE_CHECKING:
     from openevent.delivery.app import FunctionApp
 
 Row = dict[str, Any]
+DIGEST_RESERVE = 0.25
+"""The share of a robot's minute budget left to the notifier's digests (its default ``noise.digest_reserve``)."""
 NAMESPACE = "dq"
 """The idempotency namespace of the forwarder's claims (``idem:dq:<event id>``)."""
 THROTTLE_WAIT_S = 1.0
@@ -363,11 +365,32 @@ class Forwarder:
             if failure is not None:
                 rows.append(self._unbuildable(row, name, failure))
                 continue
+            if not self._take_budget(receiver, channel):
+                rows.append({**row, "status": "retry_after",
+                             "reason": "the robot's rate budget, shared with the notifier, is used up"})
+                continue
             outcome = send_with_retry(channel, message, **self._send_options())
             if outcome.ok:
                 self._done(key, part)
             rows.append({**row, "status": outcome.status, "reason": outcome.reason})
         return rows
+
+    def _take_budget(self, receiver: str, channel: Channel) -> bool:
+        """One unit of the receiver's rate budget, the same budget the notifier counts in the store.
+
+        A receiver named alike in both functions' configs is one robot: its vendor limit
+        (DingTalk: 20 a minute) is shared, and the notifier's digest reserve is left alone.
+        A store that cannot answer does not hold the result back.
+        """
+        from openevent.alerting.noise import receiver_limits, take_alert_budget
+
+        limits = receiver_limits(channel.kind, receiver, {})
+        try:
+            return take_alert_budget(self.store, receiver, limits, reserve=DIGEST_RESERVE)
+        except (StateError, OSError, TimeoutError) as exc:
+            self._log.warning("dq.rate_budget_unavailable", receiver=receiver, error=str(exc),
+                              effect="sent without the shared rate budget")
+            return True
 
     def _with_check_context(self, result: DqResult) -> DqResult:
         """Remember a finished check; give a feedback event the table/rule/result of its check."""
