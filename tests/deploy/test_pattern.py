@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from openevent.deploy.pattern import PatternError, matches, parse_pattern, validate_pattern
+from openevent.deploy.pattern import PatternError, matches, mismatch, parse_pattern, validate_pattern
 
 # The sample event of the documentation.
 OSS_EVENT: dict[str, Any] = {
@@ -49,9 +49,35 @@ def test_exact_value_matching(pattern: dict[str, Any], expected: bool) -> None:
     assert matches(pattern, OSS_EVENT) is expected
 
 
-def test_exact_values_compare_as_text_so_string_300_equals_number_300() -> None:
-    # Reference implementation: EqualCondition compares getAsString(); AWS would say False.
-    assert matches({"data": {"n": ["300"]}}, event_with(n=300))
+def test_a_string_never_equals_a_number() -> None:
+    # Documented: values follow JSON, strings quoted, numbers not. The open-source matcher would
+    # compare text; a filter that lists both forms routes the same either way.
+    assert not matches({"data": {"n": ["300"]}}, event_with(n=300))
+    assert not matches({"data": {"n": [300]}}, event_with(n="300"))
+
+
+def test_a_filter_listing_both_forms_matches_the_number_and_the_string() -> None:
+    pattern = {"data": {"status": [5, "5", 6, "6"]}}
+    assert [matches(pattern, event_with(status=s)) for s in (5, "5", 6, "6", 4, "4")] == [
+        True, True, True, True, False, False]
+
+
+def test_booleans_are_not_numbers_and_null_is_not_a_string() -> None:
+    assert not matches({"data": {"f": [1]}}, event_with(f=True))
+    assert not matches({"data": {"f": [True]}}, event_with(f=1))
+    assert not matches({"data": {"f": ["null"]}}, event_with(f=None))
+
+
+def test_anything_but_a_number_still_matches_its_string_form() -> None:
+    assert matches({"data": {"status": [{"anything-but": 5}]}}, event_with(status="5"))
+
+
+def test_mismatch_names_the_field_and_the_value_that_failed() -> None:
+    assert mismatch({"source": ["acs.oss"], "data": {"status": [5, "5"]}}, event_with(status=4)) == (
+        "data.status: 4 matches none of [5, \"5\"]")
+    assert mismatch({"data": {"status": [5]}}, event_with()) == "data.status: missing matches none of [5]"
+    assert mismatch({"type": ["x"]}, OSS_EVENT) == 'type: "oss:ObjectCreated:PostObject" matches none of ["x"]'
+    assert mismatch({"source": ["acs.oss"]}, OSS_EVENT) is None
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [

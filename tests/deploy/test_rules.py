@@ -54,6 +54,7 @@ def test_fc2_templates_give_the_service_and_every_trigger() -> None:
     (spec,) = load_functions(FIXTURES / "s_fc2.yaml", env={})
     assert (spec.name, spec.service, [t.name for t in spec.triggers]) == ("node-change-auditor", "openevent",
                                                                           ["nodes", "files"])
+    assert [r.key for r in spec.bus_rules] == ["nodes", "files"]
 
 
 def test_template_with_an_unresolvable_function_name_is_a_config_error(tmp_path: Path) -> None:
@@ -115,8 +116,8 @@ def test_apply_reports_what_it_did(cli_env: Any, run_cli: Any, template: Path) -
 def test_apply_targets_fc2_functions_through_their_service(cli_env: Any, run_cli: Any,
                                                            fake: FakeEventBridge) -> None:
     run_cli("rules", "apply", "--bus", BUS, "--template", str(FIXTURES / "s_fc2.yaml"))
-    assert fake.rule_names(BUS) == ["openevent-node-change-auditor-1", "openevent-node-change-auditor-2"]
-    rule = fake.rule(BUS, "openevent-node-change-auditor-1")
+    assert fake.rule_names(BUS) == ["openevent-node-change-auditor-files", "openevent-node-change-auditor-nodes"]
+    rule = fake.rule(BUS, "openevent-node-change-auditor-nodes")
     assert rule is not None
     (target,) = rule["Targets"]
     assert target["Endpoint"] == (f"acs:fc:cn-shanghai:{ACCOUNT_ID}:services/openevent.LATEST/functions/"
@@ -127,7 +128,7 @@ def test_apply_targets_fc2_functions_through_their_service(cli_env: Any, run_cli
 def test_second_plan_after_apply_is_unchanged(cli_env: Any, run_cli: Any, template: Path) -> None:
     run_cli("rules", "apply", "--bus", BUS, "--template", str(template))
     result = run_cli("rules", "plan", "--bus", BUS, "--template", str(template))
-    assert result.json()["summary"] == {"create": 0, "update": 0, "unchanged": 2, "orphan": 0}
+    assert result.json()["summary"] == {"create": 0, "update": 0, "unchanged": 2, "orphan": 0, "delete": 0}
 
 
 def test_a_changed_pattern_is_planned_as_an_update_with_its_diff(cli_env: Any, run_cli: Any, template: Path,
@@ -169,8 +170,8 @@ def test_rules_the_template_no_longer_declares_are_reported_as_orphans_and_kept(
         cli_env: Any, run_cli: Any, template: Path, fake: FakeEventBridge) -> None:
     run_cli("rules", "apply", "--bus", BUS, "--template", str(FIXTURES / "s_fc2.yaml"))
     result = run_cli("rules", "apply", "--bus", BUS, "--template", str(template))
-    assert rules_by_name(result)["openevent-node-change-auditor-1"]["action"] == "orphan"
-    assert "openevent-node-change-auditor-1" in fake.rule_names(BUS)
+    assert rules_by_name(result)["openevent-node-change-auditor-nodes"]["action"] == "orphan"
+    assert "openevent-node-change-auditor-nodes" in fake.rule_names(BUS)
 
 
 def test_a_wrong_secret_is_a_clear_signature_error(cli_env: Any, run_cli: Any, template: Path) -> None:
@@ -277,3 +278,88 @@ def test_route_rejects_input_that_is_not_json(run_cli: Any, template: Path, tmp_
     path.write_text("{not json")
     result = run_cli("route", str(path), "--template", str(template))
     assert result.code == 2 and result.err.startswith("error: input is not valid JSON")
+
+
+# --- pruning and removal -------------------------------------------------------------------------
+
+
+def template_with(tmp_path: Path, name: str, *, prefix: str = "oe", notifier_rules: Any = None) -> Path:
+    """The fixture template with another prefix and/or other notifier rules (``vars.busRules``)."""
+    import yaml
+
+    document = yaml.safe_load((FIXTURES / "s.yaml").read_text())
+    document["vars"]["prefix"] = prefix
+    if notifier_rules is not None:
+        document["vars"]["busRules"]["instance_status_notifier"] = notifier_rules
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+SPLIT_RULES = {"status": '{"source":["acs.dataworks"],"type":["dataworks:InstanceStatusChanges:InstanceStatusChanges"],'
+                         '"data":{"status":[5,"5",6,"6"]}}',
+               "alerts": '{"source":["acs.dataworks"],"type":["dataworks:MonitorAlert:WorkbenchMonitorAlert"]}'}
+
+
+def test_several_rules_of_one_function_are_named_after_their_keys(cli_env: Any, run_cli: Any, tmp_path: Path,
+                                                                   fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(template_with(tmp_path, "s.yaml",
+                                                                             notifier_rules=SPLIT_RULES)))
+    assert fake.rule_names(BUS) == [f"{NOTIFIER_RULE}-alerts", f"{NOTIFIER_RULE}-status", GUARD_RULE]
+
+
+def test_prune_deletes_an_older_rule_of_the_template_s_own_function(cli_env: Any, run_cli: Any, tmp_path: Path,
+                                                                     fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(FIXTURES / "s.yaml"))  # the unfiltered rule
+    split = template_with(tmp_path, "s.yaml", notifier_rules=SPLIT_RULES)
+    result = run_cli("rules", "apply", "--bus", BUS, "--template", str(split), "--prune")
+    assert result.code == 0, result.err
+    old = rules_by_name(result)[NOTIFIER_RULE]
+    assert (old["action"], old["function"], old["done"]) == ("delete", NOTIFIER, ["DeleteTargets", "DeleteRule"])
+    assert NOTIFIER_RULE not in fake.rule_names(BUS)
+
+
+def test_without_prune_the_older_rule_is_an_orphan_and_kept(cli_env: Any, run_cli: Any, tmp_path: Path,
+                                                            fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(FIXTURES / "s.yaml"))
+    split = template_with(tmp_path, "s.yaml", notifier_rules=SPLIT_RULES)
+    result = run_cli("rules", "apply", "--bus", BUS, "--template", str(split))
+    assert rules_by_name(result)[NOTIFIER_RULE]["action"] == "orphan"
+    assert NOTIFIER_RULE in fake.rule_names(BUS)
+
+
+def test_prune_never_touches_the_rules_of_another_deployment_on_the_bus(cli_env: Any, run_cli: Any, tmp_path: Path,
+                                                                        fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(template_with(tmp_path, "staging.yaml",
+                                                                             prefix="oe-staging")))
+    result = run_cli("rules", "apply", "--bus", BUS, "--template", str(FIXTURES / "s.yaml"), "--prune")
+    assert result.json()["summary"]["orphan"] == 2 and result.json()["summary"]["delete"] == 0
+    assert "openevent-oe-staging-workspace-delete-guard" in fake.rule_names(BUS)
+
+
+def test_remove_deletes_the_rules_apply_created_with_their_targets(cli_env: Any, run_cli: Any, template: Path,
+                                                                   fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(template))
+    result = run_cli("rules", "remove", "--bus", BUS, "--template", str(template))
+    assert result.code == 0, result.err
+    assert {r["rule"]: r["done"] for r in result.json()["rules"]} == {
+        GUARD_RULE: ["DeleteTargets", "DeleteRule"], NOTIFIER_RULE: ["DeleteTargets", "DeleteRule"]}
+    assert fake.rule_names(BUS) == []
+
+
+def test_remove_leaves_other_deployments_alone(cli_env: Any, run_cli: Any, template: Path, tmp_path: Path,
+                                               fake: FakeEventBridge) -> None:
+    staging = template_with(tmp_path, "staging.yaml", prefix="oe-staging")
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(staging))
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(template))
+    run_cli("rules", "remove", "--bus", BUS, "--template", str(template))
+    assert fake.rule_names(BUS) == ["openevent-oe-staging-instance-status-notifier",
+                                    "openevent-oe-staging-workspace-delete-guard"]
+
+
+def test_remove_dry_run_lists_what_it_would_delete_and_changes_nothing(cli_env: Any, run_cli: Any, template: Path,
+                                                                       fake: FakeEventBridge) -> None:
+    run_cli("rules", "apply", "--bus", BUS, "--template", str(template))
+    result = run_cli("rules", "remove", "--bus", BUS, "--template", str(template), "--dry-run")
+    assert result.json()["removed"] is False and result.json()["summary"]["delete"] == 2
+    assert fake.rule_names(BUS) == [NOTIFIER_RULE, GUARD_RULE]

@@ -47,12 +47,15 @@ def stable(value: Any) -> Any:
 
 
 FUNCTION_SAMPLES = [(fn, types_for_function(fn)[0]) for fn in list_functions() if types_for_function(fn)]
+# Status events reach a function only with a status it acts on (s.yaml filters the others out).
+ACTED_ON = {"dataworks:InstanceStatusChanges:InstanceStatusChanges": {"data.status": 5},
+            "dataworks:DagStatusChanges:DagStatusChanges": {"data.status": 5}}
 
 
 @pytest.mark.parametrize(("function", "etype"), FUNCTION_SAMPLES, ids=[f for f, _ in FUNCTION_SAMPLES])
 def test_send_gives_the_same_result_as_invoking_the_routed_function(served, run_cli, function, etype) -> None:  # type: ignore[no-untyped-def]
     server, stack = served
-    event = json.dumps(sample_event(etype)).encode()
+    event = json.dumps(sample_event(etype, ACTED_ON.get(etype))).encode()
     routed = run_cli("route", "-", "--template", str(TEMPLATE), stdin=event).json()
     assert function in routed
     sent = run_cli("send", "--url", server.url, stdin=event)

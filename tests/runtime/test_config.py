@@ -97,3 +97,20 @@ def test_the_revision_is_a_content_hash(tmp_path: Path) -> None:
     c = write(tmp_path, "c.yaml", "x: 2\n")
     assert file_revision(a) == file_revision(b) != file_revision(c)
     assert file_revision(None) == "none"
+
+
+def test_an_empty_variable_counts_as_unset_so_the_default_applies() -> None:
+    # s.yaml cannot leave a variable out: it passes ${env('NOTIFY_LANG', '')}
+    assert interpolate({"lang": "${NOTIFY_LANG:-zh}"}, {"NOTIFY_LANG": ""}) == {"lang": "zh"}
+
+
+def test_an_empty_whole_value_variable_disables_its_receiver(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.yaml", "receivers:\n  ding: {url: '${DINGTALK_WEBHOOK_URL}'}\n")
+    assert load_config(Config, path, env={"DINGTALK_WEBHOOK_URL": ""}).receivers["ding"].url is None
+
+
+def test_the_variables_a_document_references_are_listed_with_whether_they_have_a_default() -> None:
+    from openevent.runtime.config import referenced_variables
+
+    doc = {"a": "${X}", "b": ["${Y:-1}", "${X:-2}"], "c": {"d": "https://h/${Z}/p"}, "n": 3}
+    assert referenced_variables(doc) == {"X": False, "Y": True, "Z": False}

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "events_cmd",
     "invoke_cmd",
     "notify_cmd",
+    "check_cmd",
     "deploy_cmd",
     "local_cmd",
     "audit_cmd",
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="openevent",
         description="Handle Alibaba Cloud DataWorks OpenEvent messages: parse, invoke, route, deploy, test.",
     )
+    parser.add_argument("--version", action="version", version=f"openevent {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -42,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version, else the package's own ``__version__`` (a source checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("openevent")
+    except PackageNotFoundError:
+        from openevent import __version__
+
+        return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

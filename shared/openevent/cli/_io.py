@@ -39,3 +39,10 @@ def parse_assignments(items: list[str] | None, what: str = "--env") -> dict[str,
             raise ConfigError(f"{what} expects KEY=VALUE, got {item!r}")
         out[key] = value
     return out
+
+
+def short_list(items: Any, limit: int = 4) -> str:
+    """``a, b, c, d and 3 more``: a list that stays on one line."""
+    values = [str(i) for i in items]
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "") if values else "nothing"

@@ -1,7 +1,8 @@
 """``openevent audit show [--node ID] [--workspace ID] [--operator UID] [--since T] [--json] [FILE]``.
 
-Reads the local JSONL audit trail (default ``$OPENEVENT_AUDIT_JSONL``, else ``audit.jsonl``) and
-prints the matching records as a table, or as a JSON array with ``--json``.
+Reads the local JSONL audit trail (default ``$OPENEVENT_AUDIT_JSONL``, else the newest of
+``audit.jsonl`` and ``.openevent/audit.jsonl``, where ``openevent serve`` and ``openevent demo`` write
+it) and prints the matching records as a table, or as a JSON array with ``--json``.
 
 Example:
     $ openevent audit show --node 700004120003 --since 7d
@@ -21,7 +22,8 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     show = sub.add_parser("show", help="print the local JSONL audit trail as a table or JSON")
     show.add_argument("file", metavar="FILE", nargs="?", default=None,
-                      help="JSONL trail (default: $OPENEVENT_AUDIT_JSONL, else audit.jsonl)")
+                      help="JSONL trail (default: $OPENEVENT_AUDIT_JSONL, else the newest of audit.jsonl "
+                           "and .openevent/audit.jsonl)")
     show.add_argument("--node", metavar="ID", help="only records about this node")
     show.add_argument("--workspace", metavar="ID", help="only records in this workspace")
     show.add_argument("--operator", metavar="UID", help="only records of this operator")
@@ -31,11 +33,13 @@ def register(subparsers: Any) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from openevent.audit.config import JsonlSinkConfig
     from openevent.audit.trail import TrailFilter, format_table, parse_since, read_trail
     from openevent.cli._io import print_json
+    from openevent.local.stack import default_audit_trail
 
-    path = args.file or JsonlSinkConfig().resolved_path()
+    path = args.file or default_audit_trail()
+    if not args.file:
+        print(f"reading {path}", file=sys.stderr)
     flt = TrailFilter(node=args.node, workspace=args.workspace, operator=args.operator,
                       since=parse_since(args.since) if args.since else None)
     trail = read_trail(path, flt)

@@ -1,8 +1,9 @@
-"""``openevent rules plan|apply``, ``route``, ``build`` and ``remote invoke``: deploying the functions.
+"""``openevent rules plan|apply|remove``, ``route``, ``build`` and ``remote invoke``: deploying the functions.
 
 Example:
-    openevent route tests/events/node_change.json --template s.yaml
+    openevent route tests/events/node_change.json --template s.yaml --explain
     openevent rules plan --bus openevent --template s.yaml
+    openevent rules remove --bus openevent --template s.yaml
     openevent build download_guard --python-version 3.11
     openevent remote invoke download_guard --service openevent --event tests/events/DownloadResources.json
 """
@@ -19,10 +20,11 @@ from openevent.errors import ConfigError, OpenEventError
 
 
 def register(subparsers: Any) -> None:
-    rules = subparsers.add_parser("rules", help="plan or apply one EventBridge rule per function")
+    rules = subparsers.add_parser("rules", help="plan, apply or remove the custom-bus rules (vars.busRules)")
     actions = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     for name, helptext in (("plan", "show what would change (changes nothing)"),
-                           ("apply", "create or update the rules and their FC targets")):
+                           ("apply", "create or update the rules and their FC targets"),
+                           ("remove", "delete the rules this template owns on the bus (and their targets)")):
         sub = actions.add_parser(name, help=helptext)
         sub.add_argument("--bus", required=True, help="custom event bus name")
         sub.add_argument("--template", default="s.yaml", help="Serverless Devs template (default s.yaml)")
@@ -30,13 +32,23 @@ def register(subparsers: Any) -> None:
                          help="region (default FC_REGION / ALIBABA_CLOUD_REGION_ID / cn-hangzhou)")
         sub.add_argument("--account-id", help="account id for target ARNs (default FC_ACCOUNT_ID / "
                                               "ALIBABA_CLOUD_ACCOUNT_ID)")
-        sub.add_argument("--invocation-type", choices=("Async", "Sync"), default="Async",
-                         help="how EventBridge invokes the function (default Async)")
-        sub.set_defaults(func=_run_rules, apply=name == "apply")
+        if name != "remove":
+            sub.add_argument("--invocation-type", choices=("Async", "Sync"), default="Async",
+                             help="how EventBridge invokes the function (default Async)")
+            sub.add_argument("--prune", action="store_true",
+                             help="delete openevent- rules the template no longer declares whose every "
+                                  "target is one of its functions (rules of other deployments are kept)")
+        else:
+            sub.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+        sub.set_defaults(func=_run_rules, action=name)
 
-    route = subparsers.add_parser("route", help="list the functions whose patterns match an event")
+    route = subparsers.add_parser("route", help="list the functions whose rules match an event")
     route.add_argument("file", nargs="?", default="-", help="CloudEvent JSON (object or array); - for stdin")
     route.add_argument("--template", default="s.yaml", help="Serverless Devs template (default s.yaml)")
+    route.add_argument("--bus", help="the bus the event arrives on (default: its aliyuneventbusname; "
+                                     "without one, every bus)")
+    route.add_argument("--explain", action="store_true",
+                       help="show the bus, the rules that matched, and why the others of its type did not")
     route.set_defaults(func=_run_route)
 
     build = subparsers.add_parser("build", help="assemble build/<function>/ code packages for FC")
@@ -63,21 +75,22 @@ def register(subparsers: Any) -> None:
 
 
 def _run_route(args: argparse.Namespace) -> int:
-    from openevent.deploy.pattern import matches
-    from openevent.deploy.template import load_functions
+    from openevent.deploy.routing import explain, functions_for, routes_of
+    from openevent.deploy.template import load_template
 
     # names are the s.yaml resource keys = the function folders (what invoke/build take), not FC names
-    patterns = {spec.resource: [t.pattern for t in spec.triggers]
-                for spec in load_functions(args.template) if spec.triggers}
+    routes = routes_of(load_template(args.template))
     try:
         document = json.loads(read_input(args.file))
     except ValueError as exc:
         raise OpenEventError(f"input is not valid JSON: {exc}") from None
 
-    def route_one(event: Any) -> list[str]:
+    def route_one(event: Any) -> Any:
         if not isinstance(event, dict):
             raise OpenEventError("each event must be a JSON object")
-        return [name for name, pats in patterns.items() if any(matches(p, event) for p in pats)]
+        if args.explain:
+            return explain(event, routes, args.bus)
+        return functions_for(event, routes, args.bus)
 
     if isinstance(document, list):
         print_json([route_one(event) for event in document])
@@ -105,11 +118,19 @@ def _run_rules(args: argparse.Namespace) -> int:
                           "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     api = EventBridgeApi(credentials, region=region)
     desired = rules.desired_rules(functions, region=region, account_id=account_id,
-                                  invocation_type=args.invocation_type)
-    plans = rules.plan(desired, api, args.bus)
-    if args.apply:
+                                  invocation_type=getattr(args, "invocation_type", "Async"))
+    names = [spec.name for spec in functions]
+    if args.action == "remove":
+        plans = rules.removal(desired, api, args.bus, functions=names)
+        if not args.dry_run:
+            plans = rules.apply(plans, api, args.bus)
+        print_json({"bus": args.bus, "region": region, "removed": not args.dry_run,
+                    "summary": rules.summarize(plans), "rules": [p.to_json() for p in plans]})
+        return 0
+    plans = rules.plan(desired, api, args.bus, prune_for=names if args.prune else ())
+    if args.action == "apply":
         plans = rules.apply(plans, api, args.bus)
-    print_json({"bus": args.bus, "region": region, "applied": bool(args.apply),
+    print_json({"bus": args.bus, "region": region, "applied": args.action == "apply",
                 "summary": rules.summarize(plans), "rules": [p.to_json() for p in plans]})
     return 0
 

@@ -15,6 +15,8 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--template", default="s.yaml", help="the s.yaml whose rules route events")
     serve.add_argument("--state-dir", default=".openevent", help="state (sqlite), audit trail")
+    serve.add_argument("--dataworks-port", type=int, default=8765,
+                       help="port of the fake DataWorks OpenAPI (default 8765; 0 = any free port)")
     serve.set_defaults(func=cmd_serve)
 
     send = sub.add_parser("send", help="post events (a CloudEvent or an array) to a running `openevent serve`")
@@ -26,6 +28,9 @@ def register(sub: Any) -> None:
     demo.add_argument("--template", default="s.yaml")
     demo.add_argument("--json", action="store_true", help="print the step results as JSON")
     demo.add_argument("--storm", type=int, default=200, help="failures in the storm scenario")
+    demo.add_argument("--audit-trail", default=".openevent/audit.jsonl",
+                      help="where the auditor's JSONL trail goes (default .openevent/audit.jsonl, "
+                           "what `openevent audit show` reads)")
     demo.set_defaults(func=cmd_demo)
 
 
@@ -36,14 +41,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from openevent.runtime.logging import configure_logging
 
     configure_logging("stderr", force=True)
-    with LocalStack(args.state_dir) as stack:
+    with LocalStack(args.state_dir, dataworks_port=args.dataworks_port) as stack:
         bus = LocalBus(template=args.template, env=stack.env)
         server = BusServer(bus, stack, host=args.host, port=args.port)
         info = server.info()
         print(f"openevent serve: listening on {server.url} (rules from {info['rules_from']}); "
               f"inbox {server.url}/inbox; Ctrl-C stops", file=sys.stderr)
+        print(f"  fake DataWorks OpenAPI: {stack.dataworks.endpoint} (extension code {stack.extension_code}); "
+              "to run a guard against it from another shell:", file=sys.stderr)
+        print(f"    {stack.exports()}", file=sys.stderr)
+        print(f"  audit trail: {stack.audit_path} (openevent audit show); state: {stack.env['OPENEVENT_STATE_URL']}",
+              file=sys.stderr)
         for fn, pats in bus.patterns.items():
-            types = sorted({t for p in pats for t in p.get("type", [])})
+            types = sorted({t for p in pats for t in p.get("type", []) if isinstance(t, str)})
             print(f"  {fn}: {len(types)} event types", file=sys.stderr)
         try:
             server.serve_forever()
@@ -78,11 +88,12 @@ def cmd_send(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from openevent.local.demo import run_demo
 
-    report = run_demo(template=args.template, storm=args.storm, progress=sys.stderr)
+    report = run_demo(template=args.template, storm=args.storm, progress=sys.stderr, audit_path=args.audit_trail)
     if args.json:
         print_json(report.as_dict())
     else:
         sys.stdout.write(report.render() + "\n")
+    print(f"audit trail: {args.audit_trail} (openevent audit show)", file=sys.stderr)
     return 0 if report.ok else 1
 
 

@@ -83,6 +83,8 @@ class FunctionApp:
     """The function's folder (its shipped ``config.yaml``); an index passes its ``__file__``."""
     timer: bool = False
     """Whether an FC timer trigger invokes it (the notifier's digest flush)."""
+    start_error: Exception | None = field(default=None, init=False, repr=False)
+    """A bad environment found when the worker was built (a guard answers per its failure policy)."""
     _worker: Worker | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -126,9 +128,31 @@ class FunctionApp:
         if worker is None:
             with self._lock:
                 if self._worker is None:
+                    self.start_error = self._check_environment()
                     self._worker = resolve(self.factory)(self)
                 worker = self._worker
         return worker
+
+    def _check_environment(self) -> Exception | None:
+        """Refuse bad environment values at start (a clear error, never a silent default).
+
+        A consumer raises (FC retries, then the failure destination keeps the event); a guard
+        must still answer DataWorks, so it keeps the error and answers per its failure policy.
+        """
+        from openevent.errors import ConfigError
+        from openevent.runtime.envcheck import check_environment
+
+        try:
+            check_environment(self.name, kind=self.kind, timer=self.timer)
+        except ConfigError as exc:
+            if self.kind != "guard":
+                raise
+            from openevent.runtime.logging import get_logger
+
+            get_logger("openevent.delivery").error("function.bad_environment", function=self.name, error=str(exc),
+                                                    effect="every event is answered per the failure policy")
+            return exc
+        return None
 
     # -- what workers share -------------------------------------------------------------------
     def config_path(self, env: Mapping[str, str] | None = None) -> str | None:

@@ -76,6 +76,9 @@ class EventBridgeApi:
     def enable_rule(self, bus: str, rule: str) -> None:
         self.call("EnableRule", EventBusName=bus, RuleName=rule)
 
+    def delete_rule(self, bus: str, rule: str) -> None:
+        self.call("DeleteRule", EventBusName=bus, RuleName=rule)
+
     # --- targets ---
     def list_targets(self, bus: str, rule: str) -> list[dict[str, Any]]:
         return self._paged("ListTargets", "Targets", EventBusName=bus, RuleName=rule)

@@ -16,14 +16,20 @@ Rules (documented):
   ``numeric`` (``[op, n]`` or ``[op, n, op, n]`` with ``= != > >= < <=``), ``cidr`` (IPv4 only) and
   ``exists`` (``true``/``false``).
 * If the event's value is an array, the field matches when any element matches.
-* Matching is case-sensitive; exact values are compared as their string representation, so ``300``,
-  ``300.0`` and ``3.0e2`` are different values (documented).
+* Matching is exact and case-sensitive, and values keep their JSON type (documented: "strings are
+  quoted, numbers, ``true``, ``false`` and ``null`` are not"): the string ``"5"`` never equals the
+  number ``5``, ``true`` is not ``1``. Numbers compare by their JSON text, so ``300``, ``300.0`` and
+  ``3.0e2`` are different values (documented). DataWorks sometimes sends numbers as strings, so a
+  filter on such a field lists both forms: ``"status": [5, "5", 6, "6"]``.
 
 Differences from AWS EventBridge (noted where they apply below): no ``$or``, ``wildcard`` or
 ``equals-ignore-case`` (rejected here); ``contains`` exists on Alibaba only; ``numeric`` accepts
-``=``/``!=`` in any position and bounds of ±1e9; exact values compare as text, so the string
-``"300"`` equals the number ``300`` (AWS compares typed values); ``cidr`` is IPv4 only; nested
-``data`` paths do not descend into arrays of objects (AWS flattens them).
+``=``/``!=`` in any position and bounds of ±1e9; ``cidr`` is IPv4 only; nested ``data`` paths do not
+descend into arrays of objects (AWS flattens them). Apache RocketMQ EventBridge, the open-source
+matcher, compares exact values as text (``"5"`` would equal ``5``); we follow the documented, typed
+rule, and a filter that lists both forms routes the same under either reading.
+
+:func:`mismatch` says why an event does not match (``route --explain``).
 
 Example:
     >>> pattern = {"source": ["acs.dataworks"], "data": {"eventCode": [{"prefix": "node-"}]}}
@@ -51,7 +57,7 @@ NUMERIC_TOLERANCE = 1.0e-7  # reference implementation: numbers closer than this
 _AWS_ONLY = ("$or", "wildcard", "equals-ignore-case")
 _MISSING = object()
 
-__all__ = ["OPERATORS", "PatternError", "matches", "parse_pattern", "validate_pattern"]
+__all__ = ["OPERATORS", "PatternError", "matches", "mismatch", "parse_pattern", "validate_pattern"]
 
 
 class PatternError(OpenEventError, ValueError):
@@ -114,15 +120,32 @@ def matches(pattern: str | bytes | Mapping[str, Any], event: Mapping[str, Any]) 
         >>> matches({"data": {"c-count": [{"numeric": [">", 0, "<=", 5]}]}}, {"data": {"c-count": 5}})
         True
     """
+    return mismatch(pattern, event) is None
+
+
+def mismatch(pattern: str | bytes | Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
+    """Why ``event`` does not match ``pattern`` (the first field that fails), ``None`` when it matches.
+
+    Example:
+        >>> mismatch({"data": {"status": [5, 6]}}, {"data": {"status": "5"}})
+        'data.status: "5" matches none of [5, 6]'
+        >>> mismatch({"data": {"status": [5, "5"]}}, {"data": {"status": "5"}}) is None
+        True
+    """
     checked = parse_pattern(pattern)
     for key, conditions in checked.items():
         if key == DATA_KEY:
             # A data pattern never matches an event without data (reference implementation).
-            if DATA_KEY not in event or not _match_object(conditions, event[DATA_KEY]):
-                return False
-        elif not _match_field(conditions, event.get(key, _MISSING)):
-            return False
-    return True
+            if DATA_KEY not in event:
+                return "data: the event has no data"
+            why = _object_mismatch(conditions, event[DATA_KEY], DATA_KEY)
+            if why is not None:
+                return why
+        else:
+            why = _field_mismatch(conditions, event.get(key, _MISSING), str(key))
+            if why is not None:
+                return why
+    return None
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -226,20 +249,26 @@ def _check_number(value: Any, path: str) -> None:
 # --- matching -----------------------------------------------------------------------------
 
 
-def _match_object(pattern: Mapping[str, Any], container: Any) -> bool:
+def _object_mismatch(pattern: Mapping[str, Any], container: Any, path: str) -> str | None:
     for key, sub in pattern.items():
         # Paths do not descend into arrays: a list where an object is expected is "not found".
         value = container.get(key, _MISSING) if isinstance(container, Mapping) else _MISSING
-        if isinstance(sub, list):
-            if not _match_field(sub, value):
-                return False
-        elif not _match_object(sub, value):
-            return False
-    return True
+        where = f"{path}.{key}"
+        why = _field_mismatch(sub, value, where) if isinstance(sub, list) else _object_mismatch(sub, value, where)
+        if why is not None:
+            return why
+    return None
 
 
-def _match_field(conditions: list[Any], value: Any) -> bool:
-    return any(_match_condition(condition, value) for condition in conditions)
+def _field_mismatch(conditions: list[Any], value: Any, path: str) -> str | None:
+    if any(_match_condition(condition, value) for condition in conditions):
+        return None
+    shown = "missing" if value is _MISSING else _json(value)
+    return f"{path}: {shown} matches none of {_json(conditions)}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
 
 
 def _match_condition(condition: Any, value: Any) -> bool:
@@ -281,13 +310,24 @@ def _match_scalar(condition: Any, value: Any) -> bool:
 
 
 def _equal(expected: Any, value: Any) -> bool:
-    if expected is None or value is None:
-        return expected is None and value is None  # null and "" are not interchangeable
+    """Same JSON type and same value: ``"5"`` is not ``5``, ``true`` is not ``1``, ``null`` is not ``""``."""
+    if _json_kind(expected) != _json_kind(value):
+        return False
     return _text(expected) == _text(value)
 
 
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    return "number"
+
+
 def _text(value: Any) -> str:
-    """The JSON text of a scalar; strings as themselves (reference: ``JsonPrimitive.getAsString``).
+    """The JSON text of a scalar (numbers compare by spelling: ``300`` is not ``300.0``).
 
     Parsed floats lose their spelling, so ``3.0e2`` reads as ``300.0`` here, unlike the service.
     """

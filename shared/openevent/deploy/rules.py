@@ -1,11 +1,15 @@
-"""Plan and apply one EventBridge rule per function on a custom bus, with the function as target.
+"""Plan and apply the rules of the custom bus, each with its function as target; remove them again.
 
 The desired state comes from ``s.yaml`` (:mod:`openevent.deploy.template`): each function's
-``eventbridge`` trigger pattern becomes rule ``openevent-<function>`` (``openevent-<function>-<n>`` when
-a function has several triggers) whose single managed target (id ``fc-<function>``) is the function.
-:func:`plan` reads the bus and reports ``create`` / ``update`` / ``unchanged`` per rule (rules with the
-``openevent-`` prefix that the template no longer declares are reported as ``orphan`` and left alone);
-:func:`apply` carries a plan out. Targets other than the managed one are never touched.
+``vars.busRules`` entry becomes rule ``openevent-<function>`` (one pattern) or ``openevent-<function>-<name>``
+(a mapping of names to patterns), whose single managed target (id ``fc-<function>``) is the function.
+The fc3 ``eventbridge`` triggers are not copied here: they live on the default bus, where fc3 itself
+creates their rules. :func:`plan` reads the bus and reports ``create`` / ``update`` / ``unchanged`` per
+rule; rules with the ``openevent-`` prefix that the template no longer declares are ``orphan`` and left
+alone, or — with ``prune`` — ``delete`` when every target they have is one of this template's functions
+(an older rule of ours; another deployment's rules on the same bus are never touched). :func:`apply`
+carries a plan out; :func:`removal` plans the deletion of everything this template owns on the bus.
+Targets other than the managed one are never touched.
 
 Target format (EventBridge "event target parameters", ``acs.fc.function``): FC 2.0 functions use
 ``acs:fc:<region>:<account>:services/<service>.<qualifier>/functions/<name>`` with ``serviceName`` /
@@ -13,8 +17,8 @@ Target format (EventBridge "event target parameters", ``acs.fc.function``): FC 2
 service) use ``acs:fc:<region>:<account>:functions/<name>`` and drop ``serviceName``.
 
 Example:
-    >>> from openevent.deploy.template import EventTrigger, FunctionSpec
-    >>> spec = FunctionSpec("g", "guard", triggers=[EventTrigger("eb", {"source": ["acs.dataworks"]})])
+    >>> from openevent.deploy.template import BusRule, FunctionSpec
+    >>> spec = FunctionSpec("g", "guard", bus_rules=[BusRule(None, {"source": ["acs.dataworks"]})])
     >>> [r.name for r in desired_rules([spec], region="cn-hangzhou", account_id="123")]
     ['openevent-guard']
 """
@@ -51,7 +55,7 @@ class RulePlan:
     """What :func:`apply` would do to one rule."""
 
     rule: str
-    action: str  # create | update | unchanged | orphan
+    action: str  # create | update | unchanged | orphan | delete
     function: str | None = None
     desired: DesiredRule | None = None
     current_pattern: Any = None
@@ -75,15 +79,15 @@ class RulePlan:
         return out
 
 
-def rule_name(function: str, index: int | None = None) -> str:
-    """Deterministic rule name for a function (``index`` counts from 1 when it has several triggers).
+def rule_name(function: str, suffix: int | str | None = None) -> str:
+    """Deterministic rule name for a function (``suffix`` names one of several rules).
 
     Example:
-        >>> rule_name("svc$guard"), rule_name("guard", 2)
-        ('openevent-svc-guard', 'openevent-guard-2')
+        >>> rule_name("svc$guard"), rule_name("guard", 2), rule_name("notifier", "status")
+        ('openevent-svc-guard', 'openevent-guard-2', 'openevent-notifier-status')
     """
     base = RULE_PREFIX + _NAME_BAD.sub("-", function).strip("-")
-    return base if index is None else f"{base}-{index}"
+    return base if suffix is None else f"{base}-{suffix}"
 
 
 def fc_target(function: str, *, region: str, account_id: str, service: str | None = None,
@@ -109,22 +113,26 @@ def fc_target(function: str, *, region: str, account_id: str, service: str | Non
 
 def desired_rules(functions: Sequence[FunctionSpec], *, region: str, account_id: str,
                   invocation_type: str = "Async") -> list[DesiredRule]:
-    """One :class:`DesiredRule` per EventBridge trigger of each function."""
+    """One :class:`DesiredRule` per custom-bus rule (``vars.busRules``) of each function."""
     out: list[DesiredRule] = []
     for spec in functions:
-        many = len(spec.triggers) > 1
         target = fc_target(spec.name, region=spec.region or region, account_id=account_id,
                            service=spec.service, invocation_type=invocation_type)
-        for index, trigger in enumerate(spec.triggers, start=1):
+        for rule in spec.bus_rules:
+            label = f" ({rule.key})" if rule.key else ""
             out.append(DesiredRule(
-                name=rule_name(spec.name, index if many else None), function=spec.name,
-                pattern=trigger.pattern, target=target,
-                description=f"openevent: {trigger.name} -> FC function {spec.name}"))
+                name=rule_name(spec.name, rule.key), function=spec.name, pattern=rule.pattern, target=target,
+                description=f"openevent: custom-bus rule{label} -> FC function {spec.name}"))
     return out
 
 
-def plan(desired: Sequence[DesiredRule], api: EventBridgeApi, bus: str) -> list[RulePlan]:
-    """Compare the desired rules with the bus; changes nothing."""
+def plan(desired: Sequence[DesiredRule], api: EventBridgeApi, bus: str, *,
+         prune_for: Sequence[str] = ()) -> list[RulePlan]:
+    """Compare the desired rules with the bus; changes nothing.
+
+    ``prune_for`` (FC function names) turns the orphans whose every target is one of those
+    functions into ``delete`` plans.
+    """
     api.get_event_bus(bus)  # EventBusNotExist surfaces here, before anything else
     existing = {r["RuleName"]: r for r in api.list_rules(bus, prefix=RULE_PREFIX)}
     plans: list[RulePlan] = []
@@ -146,13 +154,40 @@ def plan(desired: Sequence[DesiredRule], api: EventBridgeApi, bus: str) -> list[
             item.action = "unchanged"
         plans.append(item)
     wanted = {r.name for r in desired}
-    plans.extend(RulePlan(name, "orphan") for name in sorted(existing) if name not in wanted)
+    for name in sorted(existing):
+        if name in wanted:
+            continue
+        owner = _owned_by(api.list_targets(bus, name), prune_for) if prune_for else None
+        plans.append(RulePlan(name, "delete" if owner else "orphan", owner))
     return plans
 
 
-def apply(plans: Sequence[RulePlan], api: EventBridgeApi, bus: str) -> list[RulePlan]:
-    """Carry out ``plans`` (from :func:`plan`); each plan's ``done`` lists the API calls made."""
+def removal(desired: Sequence[DesiredRule], api: EventBridgeApi, bus: str, *,
+            functions: Sequence[str] = ()) -> list[RulePlan]:
+    """Plans deleting every rule of the bus this template owns: its rules, and older rules of ours
+    whose every target is one of its ``functions`` (FC names). Changes nothing."""
+    owned = sorted({*functions, *(r.function for r in desired)})
+    plans = plan(desired, api, bus, prune_for=owned)
+    out = []
     for item in plans:
+        if item.action in ("update", "unchanged"):
+            out.append(RulePlan(item.rule, "delete", item.function))
+        elif item.action in ("delete", "orphan"):
+            out.append(item)
+    return out
+
+
+def apply(plans: Sequence[RulePlan], api: EventBridgeApi, bus: str) -> list[RulePlan]:
+    """Carry out ``plans`` (from :func:`plan` or :func:`removal`); each plan's ``done`` lists the API calls."""
+    for item in plans:
+        if item.action == "delete":
+            targets = [str(t.get("Id")) for t in api.list_targets(bus, item.rule) if t.get("Id")]
+            if targets:  # a rule goes with its targets: remove those first
+                api.delete_targets(bus, item.rule, targets)
+                item.done.append("DeleteTargets")
+            api.delete_rule(bus, item.rule)
+            item.done.append("DeleteRule")
+            continue
         rule = item.desired
         if rule is None or item.action not in ("create", "update"):
             continue
@@ -172,9 +207,22 @@ def apply(plans: Sequence[RulePlan], api: EventBridgeApi, bus: str) -> list[Rule
     return list(plans)
 
 
+def _owned_by(targets: Sequence[Mapping[str, Any]], functions: Sequence[str]) -> str | None:
+    """The function of ``functions`` that every target of a rule invokes, else ``None``."""
+    owners = set()
+    for target in targets:
+        endpoint = str(target.get("Endpoint") or "")
+        # acs:fc:<region>:<account>:functions/<name> (FC 3.0) or …:services/<svc>.<q>/functions/<name>
+        name = re.split(r"[:/]functions/", endpoint)[-1] if re.search(r"[:/]functions/", endpoint) else None
+        if target.get("Type") != "acs.fc.function" or name not in functions:
+            return None
+        owners.add(name)
+    return owners.pop() if len(owners) == 1 else None
+
+
 def summarize(plans: Sequence[RulePlan]) -> dict[str, int]:
-    """Counts per action, e.g. ``{"create": 2, "update": 0, "unchanged": 1, "orphan": 0}``."""
-    counts = dict.fromkeys(("create", "update", "unchanged", "orphan"), 0)
+    """Counts per action, e.g. ``{"create": 2, "update": 0, "unchanged": 1, "orphan": 0, "delete": 0}``."""
+    counts = dict.fromkeys(("create", "update", "unchanged", "orphan", "delete"), 0)
     for item in plans:
         counts[item.action] += 1
     return counts

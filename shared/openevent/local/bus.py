@@ -1,9 +1,11 @@
 """A local event bus: route each event with the s.yaml rules and invoke the matched functions.
 
-Routing uses the same EventBridge patterns ``s deploy`` installs (read from the template with
-:func:`openevent.deploy.template.load_functions`; the s.yaml resource key is the function's
-folder name). Without a template, every function's pattern is derived from the event
-registry (``{"source": ["acs.dataworks"], "type": [...]}``).
+Routing uses the same rules ``s deploy`` installs, with EventBridge's semantics
+(:mod:`openevent.deploy.routing`): the default-bus triggers and the custom-bus ``vars.busRules`` of
+the template, each seeing only the events published to its bus (the event's ``aliyuneventbusname``;
+an event that names none is tried on both). The s.yaml resource key is the function's folder name.
+Without a template, every function's pattern is derived from its declaration
+(``{"source": ["acs.dataworks"], "type": [...]}``), on any bus.
 
 Invocation follows FC's asynchronous mode: each matched function gets the event as bytes
 and an FC-like context; a handler that raises is retried (``max_retries``, default 3 as
@@ -58,11 +60,14 @@ def declared_patterns(functions: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 
 def template_patterns(template: str | Path, env: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """``{function folder: [patterns]}`` from an s.yaml (keys are the resource keys)."""
-    from openevent.deploy.template import load_functions
+    """``{function folder: [patterns]}`` from an s.yaml, every bus's rules (keys are the resource keys)."""
+    from openevent.deploy.routing import routes_of
+    from openevent.deploy.template import load_template
 
-    return {spec.resource: [t.pattern for t in spec.triggers]
-            for spec in load_functions(template, env) if spec.triggers}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in routes_of(load_template(template, env)):
+        out.setdefault(r.function, []).append(r.pattern)
+    return out
 
 
 class LocalBus:
@@ -71,15 +76,24 @@ class LocalBus:
     def __init__(self, *, template: str | Path | None = "s.yaml", env: Mapping[str, str] | None = None,
                  max_retries: int = 3, backoff_s: float = 0.05, timeout_s: int = 30,
                  sleep: Callable[[float], None] = time.sleep) -> None:
+        from openevent.deploy.routing import Route, routes_of
+        from openevent.deploy.template import load_template
+
         self.env = dict(env or {})
         functions = list_functions()
         if template is not None and Path(template).is_file():
-            patterns = template_patterns(template)
+            self.routes = routes_of(load_template(template))
             self.source = str(template)
+            self._bus_aware = True
         else:
-            patterns = declared_patterns(functions)
+            self.routes = [Route(fn, fn, "*", fn, pattern) for fn, pats in declared_patterns(functions).items()
+                           for pattern in pats]
             self.source = "registry"
-        self.patterns = {fn: p for fn, p in patterns.items() if fn in functions}
+            self._bus_aware = False
+        self.routes = [r for r in self.routes if r.function in functions]
+        self.patterns: dict[str, list[dict[str, Any]]] = {}
+        for r in self.routes:
+            self.patterns.setdefault(r.function, []).append(r.pattern)
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.timeout_s = timeout_s
@@ -89,10 +103,13 @@ class LocalBus:
         self._lock = threading.Lock()  # one invocation at a time: functions share this process's environment
 
     def route(self, event: Mapping[str, Any]) -> list[str]:
-        """Names of the functions whose rules match ``event`` (a decoded CloudEvent)."""
+        """Names of the functions whose rules match ``event`` (a decoded CloudEvent), each once."""
         from openevent.deploy.pattern import matches
+        from openevent.deploy.routing import functions_for
 
-        return [fn for fn, pats in self.patterns.items() if any(matches(p, event) for p in pats)]
+        if self._bus_aware:
+            return functions_for(event, self.routes)
+        return list(dict.fromkeys(r.function for r in self.routes if matches(r.pattern, event)))
 
     def deliver(self, event: Mapping[str, Any]) -> list[Delivery]:
         """Invoke every matched function with ``event``; failures are retried and recorded."""

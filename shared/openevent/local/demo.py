@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from openevent.events import sample_data as S
@@ -174,14 +175,20 @@ def script(storm: int = 200) -> list[Step]:
 
 
 def run_demo(template: str | None = "s.yaml", storm: int = 200, progress: TextIO | None = sys.stderr,
-             steps: Iterable[Step] | None = None) -> DemoReport:
-    """Replay the script; never raises for a misbehaving function (it is reported as a failed step)."""
+             steps: Iterable[Step] | None = None, audit_path: str | None = None) -> DemoReport:
+    """Replay the script; never raises for a misbehaving function (it is reported as a failed step).
+
+    State is fresh for every run; the auditor's JSONL trail goes to ``audit_path`` when given (it
+    outlives the run, for ``openevent audit show``), else into the run's temporary folder.
+    """
     from openevent.runtime.logging import configure_logging
 
     configure_logging("null", force=True)
     plan = list(steps) if steps is not None else script(storm)
     results: list[StepResult] = []
-    with LocalStack() as stack:
+    if audit_path is not None:
+        Path(audit_path).parent.mkdir(parents=True, exist_ok=True)
+    with LocalStack(audit_path=audit_path) as stack:
         env = {**stack.env, "NOTIFY_DIGEST_WINDOW_S": str(DEMO_DIGEST_WINDOW_S), "NOTIFY_LANG": "en"}
         bus = LocalBus(template=template, env=env, backoff_s=0.01)
         bar = Progress(len(plan), progress)

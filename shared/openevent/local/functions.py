@@ -67,10 +67,14 @@ def default_config(name: str) -> str | None:
     return None
 
 
-def load_module(name: str, *, fresh: bool = False) -> ModuleType:
-    """Import ``functions/<name>/index.py`` once per process (``fresh`` re-imports it)."""
+def load_module(name: str, *, fresh: bool = False, keep: bool = True) -> ModuleType:
+    """Import ``functions/<name>/index.py`` once per process (``fresh`` re-imports it).
+
+    ``keep=False`` imports a private copy that replaces nothing (``openevent check`` reading the
+    declarations of another tree must not swap the functions this process runs).
+    """
     with _lock:
-        if not fresh and name in _loaded:
+        if not fresh and keep and name in _loaded:
             return _loaded[name]
         path = function_path(name) / "index.py"
         module_name = f"openevent_functions.{name}.index"
@@ -78,9 +82,18 @@ def load_module(name: str, *, fresh: bool = False) -> ModuleType:
         if spec is None or spec.loader is None:
             raise FunctionNotFoundError(f"cannot load {path}")
         module = importlib.util.module_from_spec(spec)
+        previous = sys.modules.get(module_name)
         sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-        _loaded[name] = module
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            if not keep:
+                if previous is None:
+                    sys.modules.pop(module_name, None)
+                else:
+                    sys.modules[module_name] = previous
+        if keep:
+            _loaded[name] = module
         return module
 
 

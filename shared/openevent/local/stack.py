@@ -30,6 +30,33 @@ DINGTALK_TOKEN = "local-dingtalk"
 FEISHU_TOKEN = "local-feishu"
 WECOM_KEY = "local-wecom"
 WEBHOOK_NAME = "alerts"
+AUDIT_FILE = "audit.jsonl"
+
+
+LOCAL_STATE_DIR = ".openevent"
+"""Where ``openevent serve`` keeps its state and ``openevent demo`` its audit trail (``--state-dir``)."""
+
+
+def default_audit_trail(env: dict[str, str] | None = None, cwd: str | Path | None = None) -> str:
+    """The trail ``openevent audit show`` reads without a FILE: ``$OPENEVENT_AUDIT_JSONL``, else the
+    newest of ``./audit.jsonl`` (``openevent invoke``) and ``./.openevent/audit.jsonl`` (``serve``,
+    ``demo``), else ``audit.jsonl``.
+
+    Example:
+        >>> default_audit_trail({"OPENEVENT_AUDIT_JSONL": "/var/trail.jsonl"})
+        '/var/trail.jsonl'
+    """
+    import os
+
+    environ = os.environ if env is None else env
+    if environ.get("OPENEVENT_AUDIT_JSONL"):
+        return environ["OPENEVENT_AUDIT_JSONL"]
+    base = Path.cwd() if cwd is None else Path(cwd)
+    found = [p for p in (base / AUDIT_FILE, base / LOCAL_STATE_DIR / AUDIT_FILE) if p.is_file()]
+    if not found:
+        return AUDIT_FILE
+    newest = max(found, key=lambda p: p.stat().st_mtime)
+    return str(newest.relative_to(base)) if cwd is None else str(newest)
 
 
 def demo_world() -> World:
@@ -56,14 +83,17 @@ def demo_world() -> World:
 class LocalStack:
     """Fake DataWorks + webhook inbox + state folder; use as a context manager."""
 
-    def __init__(self, state_dir: str | Path | None = None, world: World | None = None) -> None:
+    def __init__(self, state_dir: str | Path | None = None, world: World | None = None, *,
+                 dataworks_port: int = 0, audit_path: str | Path | None = None) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if state_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="openevent-")
             state_dir = self._tmp.name
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.dataworks = FakeDataWorks(world=world or demo_world())
+        self.audit_path = Path(audit_path) if audit_path is not None else self.state_dir / AUDIT_FILE
+        """The JSONL audit trail the auditor writes (``openevent audit show`` reads it)."""
+        self.dataworks = FakeDataWorks(world=world or demo_world(), port=dataworks_port)
         self.chat = FakeChat()
         self.env: dict[str, str] = {}
         self._secrets = {"dingtalk": "SEC" + secrets.token_hex(16), "feishu": secrets.token_hex(12),
@@ -77,7 +107,7 @@ class LocalStack:
             "DATAWORKS_ENDPOINT": self.dataworks.endpoint,
             "DATAWORKS_EXTENSION_CODE": DEFAULT_EXTENSION_CODE,
             "OPENEVENT_STATE_URL": f"sqlite:///{(self.state_dir / 'state.db').resolve()}",
-            "OPENEVENT_AUDIT_JSONL": str(self.state_dir / "audit.jsonl"),
+            "OPENEVENT_AUDIT_JSONL": str(self.audit_path),
             "DINGTALK_WEBHOOK_URL": chat.dingtalk_robot(DINGTALK_TOKEN, secret=self._secrets["dingtalk"]),
             "DINGTALK_SECRET": self._secrets["dingtalk"],
             "FEISHU_WEBHOOK_URL": chat.feishu_bot(FEISHU_TOKEN, secret=self._secrets["feishu"]),
@@ -88,6 +118,21 @@ class LocalStack:
             "ALERT_WEBHOOK_SECRET": self._secrets["webhook"],
         }
         return self
+
+    @property
+    def extension_code(self) -> str:
+        """The extension code the fake DataWorks accepts in callbacks (``DATAWORKS_EXTENSION_CODE``)."""
+        return DEFAULT_EXTENSION_CODE
+
+    def exports(self) -> str:
+        """The shell line that points a guard run elsewhere (``openevent invoke``) at this stack.
+
+        Example:
+            >>> LocalStack().exports()  # doctest: +SKIP
+            'export DATAWORKS_ENDPOINT=http://127.0.0.1:8765 DATAWORKS_EXTENSION_CODE=0c1a…'
+        """
+        return (f"export DATAWORKS_ENDPOINT={self.dataworks.endpoint} "
+                f"DATAWORKS_EXTENSION_CODE={self.extension_code}")
 
     def stop(self) -> None:
         self.chat.stop()

@@ -6,6 +6,11 @@
   is unset and has no default is an error naming the key, unless the whole value is exactly
   ``${VAR}``, in which case ``optional_env`` decides (receivers that are switched on by the
   presence of a variable use that).
+* An **empty** variable counts as unset (as ``:-`` does in the shell): s.yaml cannot leave a
+  variable out, it passes ``${env('X', '')}``, and an empty webhook URL must disable its
+  receiver, an empty ``NOTIFY_LANG`` must mean the default.
+* :func:`referenced_variables` lists the ``${VAR}`` references of a document (what ``openevent
+  check`` compares with the environment s.yaml passes).
 * Values interpolated into keys that look secret, or from variables whose name looks
   secret, are registered with :mod:`openevent.runtime.redact` so no log line shows them.
 * Validation errors are turned into one :class:`~openevent.errors.ConfigError` whose text
@@ -68,7 +73,7 @@ def interpolate(value: Any, env: Mapping[str, str] | None = None, *, path: str =
 
 def _interpolate_str(text: str, environ: Mapping[str, str], path: str, optional_env: bool) -> Any:
     whole = _VAR.fullmatch(text)
-    if whole and whole.group(2) is None and whole.group(1) not in environ:
+    if whole and whole.group(2) is None and not environ.get(whole.group(1)):
         if optional_env:
             return None
         raise ConfigError(f"{path or '<root>'}: environment variable {whole.group(1)} is not set")
@@ -76,7 +81,7 @@ def _interpolate_str(text: str, environ: Mapping[str, str], path: str, optional_
 
     def sub(m: re.Match[str]) -> str:
         name, default = m.group(1), m.group(2)
-        if name in environ:
+        if environ.get(name):
             val = environ[name]
             if is_secret_key(name) or is_secret_key(leaf):
                 register_secret(val)
@@ -86,6 +91,28 @@ def _interpolate_str(text: str, environ: Mapping[str, str], path: str, optional_
         raise ConfigError(f"{path or '<root>'}: environment variable {name} is not set")
 
     return _VAR.sub(sub, text)
+
+
+def referenced_variables(value: Any) -> dict[str, bool]:
+    """``{VAR: has_default}`` for every ``${VAR}`` / ``${VAR:-default}`` in the strings of ``value``.
+
+    Example:
+        >>> referenced_variables({"url": "${HOOK}", "lang": "${LANG:-zh}", "n": [1, "${HOOK}"]})
+        {'HOOK': False, 'LANG': True}
+    """
+    found: dict[str, bool] = {}
+    if isinstance(value, str):
+        for m in _VAR.finditer(value):
+            found[m.group(1)] = found.get(m.group(1), True) and m.group(2) is not None
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            for name, has_default in referenced_variables(item).items():
+                found[name] = found.get(name, True) and has_default
+    elif isinstance(value, list):
+        for item in value:
+            for name, has_default in referenced_variables(item).items():
+                found[name] = found.get(name, True) and has_default
+    return found
 
 
 def read_document(path: str | os.PathLike[str]) -> Any:
