@@ -21,7 +21,9 @@ Enrichment (:mod:`openevent.dataworks.enrichment`, models in :mod:`openevent.dat
     ``get_project(client, project_id | identifier=…) -> Workspace`` (60 s per-process cache),
     ``get_instance(client, instance_id, env="PROD") -> Instance``, ``get_node(...) -> Node``,
     ``get_instance_log(...) -> InstanceLog``, ``get_ide_event_detail(client, message_id,
-    project_id) -> IDEEventDetail``; each model keeps the raw ``Data`` in ``.raw``.
+    project_id) -> IDEEventDetail``, ``get_extension(client, extension_code) -> Extension``,
+    ``get_option_values(client, extension_code, project_id) -> dict``; each model keeps the raw
+    ``Data`` in ``.raw``.
 Errors (:mod:`openevent.dataworks.errors`)
     ``DataWorksError(OpenEventError)`` > ``DataWorksApiError`` (``code``, ``message``,
     ``http_status``, ``request_id``, ``action``, ``transient``, ``attempts``) and
@@ -58,28 +60,31 @@ if TYPE_CHECKING:
     from openevent.dataworks.enrichment import (
         PROJECT_CACHE,
         ProjectCache,
+        get_extension,
         get_ide_event_detail,
         get_instance,
         get_instance_log,
         get_node,
+        get_option_values,
         get_project,
     )
     from openevent.dataworks.errors import DataWorksApiError, DataWorksError, DataWorksNotConfiguredError
-    from openevent.dataworks.models import IDEEventDetail, Instance, InstanceLog, Node, Workspace
+    from openevent.dataworks.models import Extension, IDEEventDetail, Instance, InstanceLog, Node, Workspace
 
 __all__ = [
     "CALLBACK_APIS", "PROJECT_CACHE", "ApiResponse", "CallbackApi", "CallbackReceipt", "CheckResult",
-    "DataWorksApiError", "DataWorksClient", "DataWorksError", "DataWorksNotConfiguredError", "IDEEventDetail",
-    "Instance", "InstanceLog", "Node", "ProjectCache", "Workspace", "callback_params",
-    "get_ide_event_detail", "get_instance", "get_instance_log", "get_node", "get_project", "send_callback",
+    "DataWorksApiError", "DataWorksClient", "DataWorksError", "DataWorksNotConfiguredError", "Extension",
+    "IDEEventDetail", "Instance", "InstanceLog", "Node", "ProjectCache", "Workspace", "callback_params",
+    "get_extension", "get_ide_event_detail", "get_instance", "get_instance_log", "get_node", "get_option_values",
+    "get_project", "send_callback",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "callbacks": ["CALLBACK_APIS", "CallbackApi", "CallbackReceipt", "CheckResult", "callback_params",
                   "send_callback"],
     "client": ["ApiResponse", "DataWorksClient"],
-    "enrichment": ["PROJECT_CACHE", "ProjectCache", "get_ide_event_detail", "get_instance",
-                   "get_instance_log", "get_node", "get_project"],
+    "enrichment": ["PROJECT_CACHE", "ProjectCache", "get_extension", "get_ide_event_detail", "get_instance",
+                   "get_instance_log", "get_node", "get_option_values", "get_project"],
     "errors": ["DataWorksApiError", "DataWorksError", "DataWorksNotConfiguredError"],
-    "models": ["IDEEventDetail", "Instance", "InstanceLog", "Node", "Workspace"],
+    "models": ["Extension", "IDEEventDetail", "Instance", "InstanceLog", "Node", "Workspace"],
 })

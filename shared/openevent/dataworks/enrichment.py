@@ -1,4 +1,4 @@
-"""Enrichment calls: workspace, instance, node, instance log and Data Studio event details.
+"""Enrichment calls: workspace, instance, node, instance log, Data Studio event details, extension settings.
 
 Each function takes a :class:`~openevent.dataworks.client.DataWorksClient` and returns a typed
 view (:mod:`openevent.dataworks.models`) with the raw ``Data`` kept in ``.raw``. Workspaces
@@ -11,10 +11,15 @@ Example:
     'sales_dw'
     >>> get_instance(client, 453000169).status                        # doctest: +SKIP
     'FAILURE'
+    >>> get_extension(client, "0c1a…").status_name                    # doctest: +SKIP
+    'published'
+    >>> get_option_values(client, "0c1a…", 10001)                     # doctest: +SKIP
+    {'checkStatus': 'FAIL'}
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +27,7 @@ from typing import Any, Literal
 
 from openevent.dataworks.client import DataWorksClient
 from openevent.dataworks.errors import DataWorksApiError
-from openevent.dataworks.models import IDEEventDetail, Instance, InstanceLog, Node, Workspace
+from openevent.dataworks.models import Extension, IDEEventDetail, Instance, InstanceLog, Node, Workspace
 
 ProjectEnv = Literal["PROD", "DEV"]
 
@@ -147,3 +152,44 @@ def get_ide_event_detail(client: DataWorksClient, message_id: str, project_id: i
     body = client.call("GetIDEEventDetail", {"MessageId": message_id, "ProjectId": int(project_id)})
     detail = _data("GetIDEEventDetail", body, key="EventDetail")
     return IDEEventDetail.from_detail(message_id, int(project_id), detail if isinstance(detail, dict) else {})
+
+
+def get_extension(client: DataWorksClient, extension_code: str) -> Extension:
+    """The registered extension (``GetExtension``): status, test workspace, ``ParameterSetting``.
+
+    Example:
+        >>> get_extension(client, code).parameter_setting                 # doctest: +SKIP
+        'extension.project.disabled=10001'
+    """
+    body = client.call("GetExtension", {"ExtensionCode": extension_code})
+    data = _data("GetExtension", body, key="Extension")
+    if not isinstance(data, dict):
+        raise DataWorksApiError("InvalidResponse", "Extension is not an object", action="GetExtension",
+                                transient=False, request_id=body.get("RequestId"))
+    return Extension.from_data(data)
+
+
+def get_option_values(client: DataWorksClient, extension_code: str, project_id: int | str) -> dict[str, Any]:
+    """The workspace's option values for the extension (``GetOptionValueForProject``), decoded.
+
+    ``OptionValue`` is a JSON string (``{"checkStatus": "FAIL"}``); a workspace that has not
+    filled the options in answers an empty value, read as ``{}``.
+
+    Example:
+        >>> get_option_values(client, code, 10001).get("checkStatus")      # doctest: +SKIP
+        'FAIL'
+    """
+    body = client.call("GetOptionValueForProject", {"ExtensionCode": extension_code, "ProjectId": str(project_id)})
+    raw = body.get("OptionValue")
+    if raw in (None, ""):
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise DataWorksApiError("InvalidResponse", "OptionValue is not JSON", action="GetOptionValueForProject",
+                                transient=False, request_id=body.get("RequestId")) from None
+    if not isinstance(value, dict):
+        raise DataWorksApiError("InvalidResponse", "OptionValue is not a JSON object",
+                                action="GetOptionValueForProject", transient=False,
+                                request_id=body.get("RequestId"))
+    return value

@@ -271,3 +271,62 @@ class IDEEventDetail(_View):
                      for c in part.get("Columns") or [] if isinstance(c, dict) and c.get("ColumnName")],
             raw=detail,
         )
+
+
+EXTENSION_STATUS = {0: "testing", 1: "published", 3: "disabled", 4: "processing", 5: "approved",
+                    6: "approval_failed"}
+"""``Extension.Status`` (2020-05-18 SDK): 0 testing (serves only ``ProjectTesting``), 1 published/online,
+3 disabled, 4 processing (pending approval), 5 approved, 6 approval failed."""
+
+
+class ExtensionEvent(_View):
+    """One ``BindEventList`` item: an extension point the extension is registered for."""
+
+    event_code: str
+    event_name: str | None = None
+
+
+class Extension(_View):
+    """A registered extension (``GetExtension``): its status, test workspace and parameters.
+
+    ``parameter_setting`` is the registration's *Extension Parameter Configuration* text
+    (``key=value`` per line, see :mod:`openevent.guard.extension`); ``option_setting`` the JSON
+    schema of the per-workspace options (their values come from ``GetOptionValueForProject``).
+
+    Example:
+        >>> ext = Extension.from_data({"ExtensionCode": "abc", "Status": 0, "ProjectTesting": 3000002,
+        ...     "ParameterSetting": "extension.project.disabled=1,2",
+        ...     "BindEventList": [{"EventCode": "commit-file", "EventName": "File commit"}]})
+        >>> ext.status_name, ext.project_testing, [e.event_code for e in ext.events]
+        ('testing', 3000002, ['commit-file'])
+    """
+
+    code: str
+    name: str | None = None
+    description: str | None = None
+    status: int | None = None
+    project_testing: int | None = None
+    parameter_setting: str = ""
+    option_setting: str | None = None
+    detail_url: str | None = None
+    help_doc_url: str | None = None
+    events: list[ExtensionEvent] = Field(default_factory=list)
+
+    @property
+    def status_name(self) -> str:
+        """``testing``, ``published``, ``disabled``, … (``unknown`` for a status not documented)."""
+        return "unknown" if self.status is None else EXTENSION_STATUS.get(self.status, "unknown")
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Extension:
+        return cls(
+            code=str(data.get("ExtensionCode") or ""), name=_str(data.get("ExtensionName")),
+            description=_str(data.get("ExtensionDesc")), status=_int(data.get("Status")),
+            project_testing=_int(data.get("ProjectTesting")),
+            parameter_setting=str(data.get("ParameterSetting") or ""),
+            option_setting=_str(data.get("OptionSetting")), detail_url=_str(data.get("DetailUrl")),
+            help_doc_url=_str(data.get("HelpDocUrl")),
+            events=[ExtensionEvent(event_code=str(e.get("EventCode")), event_name=_str(e.get("EventName")), raw=e)
+                    for e in data.get("BindEventList") or [] if isinstance(e, dict) and e.get("EventCode")],
+            raw=data,
+        )

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from openevent.delivery.app import FunctionApp
     from openevent.guard.policy import Policy
 
-__all__ = ["FACTS", "build", "collect_facts"]
+__all__ = ["ENRICHED", "FACTS", "build", "collect_facts"]
 
 FACTS: dict[str, str] = {
     # every guard (openevent.guard.facts.base_facts)
@@ -96,10 +96,24 @@ FACTS: dict[str, str] = {
     "dq.task_ids": "list[int]", "dq.operation": "str", "dq.object": "str", "dq.rule_names": "list[str]",
     "dq.severities": "list[str]", "dq.disables_rule": "bool", "dq.channels": "list[str]",
     "dq.receivers": "list[str]",
+    # every guard: the workspace's option values for the extension (GetOptionValueForProject)
+    "extension.options": "dict",
 }
 """Every fact the change guard offers and its type (``str``, ``int``, ``float``, ``bool``,
 ``datetime``, ``list[str]``, ``list[int]``, ``dict``). A fact may be absent (no value) for an event
 that does not carry it."""
+
+ENRICHED: dict[str, str] = {
+    **dict.fromkeys(("file.content", "file.use_type", "node.cron", "node.cycle_type", "node.rerun_mode",
+                     "node.auto_rerun_times", "node.resource_group", "node.scheduler_type", "node.inputs",
+                     "node.outputs", "code", "table.comment", "table.lifecycle", "table.env", "table.location",
+                     "table.datasource", "table.columns", "table.columns_without_comment",
+                     "table.partition_columns"), "GetIDEEventDetail"),
+    **dict.fromkeys(("node.names", "node.priority", "node.baselines", "node.owner"), "GetNode or GetInstance"),
+    "instance.statuses": "GetInstance",
+}
+"""The facts only an OpenAPI answer provides (absent with ``enrichment.enabled: false``): fact (or
+group) → the API. File owner, data source, version … come from the payload first and are not listed."""
 
 _DETAIL_NODE = {"cron": "cron_express", "cycle_type": "cycle_type", "rerun_mode": "rerun_mode",
                 "auto_rerun_times": "auto_rerun_times", "resource_group": "resource_group_id",
@@ -126,7 +140,7 @@ def collect_facts(event: Event, gctx: GuardContext) -> dict[str, Any]:
 
 def build(app: FunctionApp) -> GuardRunner:
     """The worker of ``functions/change_guard`` (the function template's factory)."""
-    return GuardRunner.for_app(app, collect_facts)
+    return GuardRunner.for_app(app, collect_facts, fact_types=FACTS, enriched=ENRICHED)
 
 
 class _Needs:

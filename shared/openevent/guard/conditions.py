@@ -16,12 +16,21 @@ operator        holds when the fact …
 ``cidr``        is an IPv4/IPv6 address inside one of the networks (``not_cidr``)
 ``contains``    (a list or text) contains the operand, or one of the operand list
 ``exists``      is present and not null (``exists: false`` for absent)
+``regex``       (text) contains a match of one of the Python regular expressions (``re.search``,
+                case-sensitive: write ``(?i)`` for case-insensitive); only the first
+                :data:`MAX_REGEX_INPUT` characters are searched (``not_regex``: none matches)
 ``in_window``   (``now`` only) lies inside ``{days: [mon, …], hours: "HH:MM-HH:MM"}``;
                 ``outside_window`` is the opposite
 ==============  =====================================================================
 
-A list-valued fact (``sql.tables``, ``workspace.tags``) satisfies ``eq``, ``in`` and
-``glob`` when any element does, and ``not_in``/``not_glob`` when no element does.
+A list-valued fact (``sql.tables``, ``workspace.tags``) satisfies ``eq``, ``in``, ``glob`` and
+``regex`` when any element does, and ``not_in``/``not_glob``/``not_regex`` when no element does.
+
+Regular expressions are compiled when the policy is loaded and searched over a bounded prefix of
+the fact. Python's ``re`` has no timeout, so the shapes that make a search explode on long text are
+refused at load: a nested unbounded repetition (``(a+)+``: exponential) and a pattern that *begins*
+with an unbounded repetition (``\\w+\\(``, ``.*x``: retried from every position, quadratic on a long
+token such as a hex blob in a string literal) — begin with a literal, ``\\b`` or ``^`` instead.
 A fact that is absent never satisfies a positive operator.
 
 Example:
@@ -33,7 +42,9 @@ Example:
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,8 +53,11 @@ from openevent.errors import ConfigError
 
 OPERATORS = frozenset({
     "eq", "ne", "in", "not_in", "glob", "not_glob", "gt", "gte", "lt", "lte", "cidr", "not_cidr", "contains",
-    "exists", "in_window", "outside_window",
+    "exists", "in_window", "outside_window", "regex", "not_regex",
 })
+MAX_REGEX_INPUT = 200_000
+"""``regex`` searches at most this many characters of a fact (the start of a long file's code)."""
+MAX_REGEX_PATTERN = 1000
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MISSING = object()
 
@@ -79,6 +93,9 @@ def validate_when(when: Any, where: str) -> None:
                 if op in ("in", "not_in", "glob", "not_glob", "cidr", "not_cidr") and not isinstance(
                         operand, list | str | int):
                     raise ConditionError(f"{loc}: expects a list")
+                if op in ("regex", "not_regex"):
+                    for pattern in _as_list(operand):
+                        compile_regex(pattern, loc)
                 if op in ("gt", "gte", "lt", "lte") and (
                         not isinstance(operand, int | float) or isinstance(operand, bool)):
                     raise ConditionError(f"{loc}: expects a number")
@@ -111,10 +128,11 @@ def _group(group: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
 def _holds(op: str, value: Any, operand: Any) -> bool:
     if op == "exists":
         return (value is not _MISSING and value is not None) == bool(operand)
-    if op in ("not_in", "not_glob", "not_cidr", "ne"):
+    if op in ("not_in", "not_glob", "not_cidr", "not_regex", "ne"):
         if value is _MISSING or value is None:
             return True
-        return not _holds({"not_in": "in", "not_glob": "glob", "not_cidr": "cidr", "ne": "eq"}[op], value, operand)
+        positive = {"not_in": "in", "not_glob": "glob", "not_cidr": "cidr", "not_regex": "regex", "ne": "eq"}[op]
+        return not _holds(positive, value, operand)
     if value is _MISSING or value is None:
         return False
     if op in ("in_window", "outside_window"):
@@ -135,10 +153,129 @@ def _holds(op: str, value: Any, operand: Any) -> bool:
         return any(_same(v, o) for v in items for o in _as_list(operand))
     if op == "cidr":
         return any(_in_network(v, net) for v in items for net in _as_list(operand))
+    if op == "regex":
+        patterns = [compile_regex(p, op) for p in _as_list(operand)]
+        return any(p.search(str(v)[:MAX_REGEX_INPUT]) is not None for v in items for p in patterns)
     number, bound = _number(value), _number(operand)
     if number is None or bound is None:
         return False
     return {"gt": number > bound, "gte": number >= bound, "lt": number < bound, "lte": number <= bound}[op]
+
+
+def compile_regex(pattern: Any, where: str = "regex") -> re.Pattern[str]:
+    r"""The compiled ``pattern`` (compiled once per process), or :class:`ConditionError` naming ``where``.
+
+    Refused: text that is not a regular expression, patterns over 1000 characters, and nested
+    unbounded repetitions (``(a+)+``, ``(x*)*``), whose backtracking can take exponential time.
+
+    Example:
+        >>> compile_regex(r"(?i)max_pt\s*\(").search("select MAX_PT ('t')") is not None
+        True
+        >>> compile_regex("(a+)+$", "rules.r.when.code.text.regex")
+        Traceback (most recent call last):
+        ...
+        openevent.guard.conditions.ConditionError: rules.r.when.code.text.regex: ...
+    """
+    if not isinstance(pattern, str):
+        raise ConditionError(f"{where}: expects a regular expression (text), got {type(pattern).__name__}")
+    try:
+        return _compile(pattern)
+    except ConditionError as exc:
+        raise ConditionError(f"{where}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(pattern: str) -> re.Pattern[str]:
+    if len(pattern) > MAX_REGEX_PATTERN:
+        raise ConditionError(f"the regular expression is longer than {MAX_REGEX_PATTERN} characters")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ConditionError(f"invalid regular expression {pattern!r}: {exc}") from None
+    if _nested_repeat(pattern):
+        raise ConditionError(f"the regular expression {pattern!r} repeats a repetition without bound "
+                             "(like (a+)+), which can take exponential time; simplify it")
+    if _leading_repeat(pattern):
+        raise ConditionError(f"the regular expression {pattern!r} begins with an unbounded repetition, which "
+                             "is retried from every position (quadratic time on long text); begin with a "
+                             r"literal, \b or ^ (e.g. \bname\s*\( rather than \w+\s*\(; x rather than .*x)")
+    return compiled
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Whether an unbounded repetition contains another one (the shape of catastrophic backtracking).
+
+    A heuristic, not a proof: ``(a|aa)+`` still backtracks a lot; the input cap bounds the rest.
+    """
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - a Python without the 3.11 layout: skip the heuristic
+        return False
+    repeats = (_constants.MAX_REPEAT, _constants.MIN_REPEAT)
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in repeats:
+                _low, high, sub = av
+                endless = high == _constants.MAXREPEAT or high > 100
+                if (endless and inside) or walk(sub, inside or endless):
+                    return True
+                continue
+            elif op == _constants.SUBPATTERN:
+                children = [av[-1]]
+            elif op == _constants.BRANCH:
+                children = list(av[1])
+            elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
+                children = [av[1]]
+            else:
+                continue
+            if any(walk(child, inside) for child in children):
+                return True
+        return False  # atomic groups and possessive repeats never backtrack into themselves
+
+    return walk(_parser.parse(pattern), False)
+
+
+def _leading_repeat(pattern: str) -> bool:
+    """Whether a search may start with an unbounded repetition (nothing anchors it to few positions)."""
+    try:
+        from re import _constants, _parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        return False
+    anchors = (_constants.AT_BEGINNING, _constants.AT_BEGINNING_STRING, _constants.AT_BOUNDARY,
+               _constants.AT_BEGINNING_LINE)
+
+    def starts(items: Any) -> bool | None:
+        """True: starts with an unbounded repeat; False: starts safely; None: matched nothing yet."""
+        for op, av in items:
+            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):
+                low, high, sub = av
+                if high == _constants.MAXREPEAT or high > 100:
+                    return True
+                inner = starts(sub)
+                if inner:
+                    return True
+                if inner is False and low > 0:
+                    return False
+                continue  # optional (x?, x{0,3}): the search may also start with what follows
+            if op == _constants.SUBPATTERN:
+                inner = starts(av[-1])
+            elif op == _constants.BRANCH:
+                found = [starts(branch) for branch in av[1]]
+                inner = True if any(found) else None if None in found else False
+            elif op == _constants.AT:
+                if av in anchors:
+                    return False
+                continue
+            elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
+                continue  # look-arounds consume nothing
+            else:
+                return False  # a literal, a class, a possessive or atomic group: few starting positions
+            if inner is not None:
+                return inner
+        return None  # nothing that must consume a character
+
+    return bool(starts(_parser.parse(pattern)))
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -20,6 +20,12 @@ from typing import Any
 from openevent.events import Event
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+BASE_FACTS: dict[str, str] = {
+    "event.type": "str", "event.name": "str", "event.code": "str", "event.module": "str", "event.level": "str",
+    "event.region": "str", "event.delivery": "str", "workspace.id": "int", "tenant.id": "int",
+    "operator.uid": "str", "now": "datetime", "day": "str", "hour": "int", "date": "str",
+}
+"""The facts of :func:`base_facts` and their types (a guard's ``FACTS`` table starts from these)."""
 
 
 def base_facts(event: Event, now: datetime) -> dict[str, Any]:

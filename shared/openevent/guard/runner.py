@@ -9,8 +9,9 @@ so once a message id is known the runner answers on every path, inside the invoc
 * a payload that fails its model (but has a readable id), a policy file that does not load,
   an enrichment API that is down, or a rule that raises is *the guard's own trouble*: the
   answer follows the policy's ``failure_policy`` (``fail-closed`` → FAIL, ``fail-open`` → OK
-  with a warning; a policy that failed to load uses ``OPENEVENT_FAILURE_POLICY``), under the
-  rule name ``failure-policy``;
+  with a warning; a policy that failed to load uses ``OPENEVENT_FAILURE_POLICY``, one that loaded
+  but does not fit the guard — an unknown fact, event or operator — its own ``failure_policy``),
+  under the rule name ``failure-policy``;
 * the decision is made **once per message** (:class:`~openevent.delivery.idempotency.Idempotency`):
   stored before it is sent (first writer wins), resent as stored on a redelivery after a lost
   callback, and never sent again once a callback succeeded;
@@ -19,7 +20,17 @@ so once a message id is known the runner answers on every path, inside the invoc
   handler raise *after* the others are answered, so FC retries the invocation;
 * in the Function Compute extension shape (``messageId``/``messageBody``) the answer is the
   return value (``CheckResult``/``CheckMessage`` per the failure policy on every path) and no
-  callback API is called.
+  callback API is called;
+* the guard's own extension registration (``GetExtension`` with its extension code, cached per
+  instance for ``extension.refresh_s``) is honoured before any rule: an event from a workspace or
+  extension point switched off there, or from a workspace other than the test workspace while the
+  extension is testing, is answered OK under the rule ``extension-disabled`` / ``extension-testing``
+  (:mod:`openevent.guard.extension`); a failing ``GetExtension`` is logged and never blocks the
+  answer; ``extension.options.*`` facts are asked for (``GetOptionValueForProject``) only when a rule
+  applying to the event names them;
+* the policy is loaded for this guard (:class:`~openevent.guard.policy.PolicySchema`: its declared
+  facts and the events it handles), so a misspelt fact, event or operator is a policy that does not
+  load — logged at start and answered per the failure policy, never a rule silently switched off.
 
 One structured ``guard.decision`` log line per event is the guard's audit trail.
 """
@@ -28,28 +39,34 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 
-from openevent.delivery.budget import Budget, activate, current_budget
+from openevent.delivery.budget import DEFAULT_MARGIN_S, Budget, activate, current_budget
 from openevent.errors import ConfigError, EventParseError, OpenEventError
 from openevent.events import Event, parse
-from openevent.events.parse import parse_object
+from openevent.events.parse import max_event_bytes, parse_object, scan_head
 from openevent.events.registry import spec_for
 from openevent.guard.result import Decision, GuardResult, decision_id, facts_digest
 from openevent.runtime.logging import get_logger
 
 if TYPE_CHECKING:  # imported lazily at run time: importing a function's index stays cheap
+    from openevent.dataworks.client import DataWorksClient
     from openevent.delivery.app import FunctionApp
     from openevent.delivery.idempotency import Idempotency
     from openevent.guard.decision import Evaluation
-    from openevent.guard.policy import LoadedPolicy, Policy
+    from openevent.guard.extension import ExtensionSource, Gate
+    from openevent.guard.policy import LoadedPolicy, Policy, PolicySchema
 
 FAILURE_RULE = "failure-policy"
+SETTINGS_SHARE = 1 / 3
+SETTINGS_CAP_S = 2.0
+"""GetExtension may use at most a third of the ordinary share and 2 s: rules and enrichment need the rest."""
 FAILURE_POLICY_ENV = "OPENEVENT_FAILURE_POLICY"
 EXTENSION_CODE_ENV = "DATAWORKS_EXTENSION_CODE"
 _FC_KEYS = ("messageId", "messageBody")
@@ -104,9 +121,13 @@ class GuardRunner:
 
     def __init__(self, name: str, facts: FactsFn, *, config_dir: str | None = None,
                  confirm: Mapping[str, ConfirmFn] | None = None, handles: Sequence[str] | None = None,
-                 clock: Callable[[], float] = time.time, reserve_s: float | None = None) -> None:
+                 clock: Callable[[], float] = time.time, reserve_s: float | None = None,
+                 fact_types: Mapping[str, str] | None = None, enriched: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.collect_facts = facts
+        self.fact_types = dict(fact_types) if fact_types is not None else None
+        self.enriched = dict(enriched or {})
+        self._extensions: ExtensionSource | None = None
         self.confirm = dict(confirm or {})
         self.config_dir = config_dir
         self.handles = tuple(handles) if handles is not None else None
@@ -114,17 +135,41 @@ class GuardRunner:
         self.reserve_s = reserve_s
         self._loaded: LoadedPolicy | None = None
         self._load_error: ConfigError | None = None
+        self._unfit: Policy | None = None
         self._ready = False
         self._store: Any = None
         self._idem: Idempotency | None = None
         self.log = get_logger(f"guard.{name}")
 
     @classmethod
-    def for_app(cls, app: FunctionApp, facts: FactsFn, *,
-                confirm: Mapping[str, ConfirmFn] | None = None) -> GuardRunner:
-        """The runner of a declared guard function (what its factory returns)."""
+    def for_app(cls, app: FunctionApp, facts: FactsFn, *, confirm: Mapping[str, ConfirmFn] | None = None,
+                fact_types: Mapping[str, str] | None = None,
+                enriched: Mapping[str, str] | None = None) -> GuardRunner:
+        """The runner of a declared guard function (what its factory returns).
+
+        ``fact_types`` (the guard's ``FACTS``: name → type) and ``enriched`` (fact → the API only
+        enrichment gets it from) let the policy be checked against what the guard really offers.
+        """
         return cls(app.name, facts, config_dir=app.directory, confirm=confirm, handles=app.handles,
-                   reserve_s=app.reserve_s)
+                   reserve_s=app.reserve_s, fact_types=fact_types, enriched=enriched)
+
+    @property
+    def schema(self) -> PolicySchema | None:
+        """What this guard's policy may refer to (``None``: a runner without declarations checks nothing)."""
+        if self.fact_types is None and self.handles is None:
+            return None
+        from openevent.guard.policy import PolicySchema
+
+        return PolicySchema(self.name, facts=self.fact_types, handles=self.handles, enriched=self.enriched)
+
+    @property
+    def extensions(self) -> ExtensionSource:
+        """This instance's cache of the extension's settings and option values."""
+        if self._extensions is None:
+            from openevent.guard.extension import ExtensionSource
+
+            self._extensions = ExtensionSource(clock=self.clock, log=self.log)
+        return self._extensions
 
     def initialize(self) -> None:
         """Load the policy now (FC's instance initializer calls this; otherwise the first event does)."""
@@ -139,9 +184,11 @@ class GuardRunner:
         path = os.environ.get("OPENEVENT_CONFIG") or (
             default_config_path(self.config_dir) if self.config_dir else None)
         try:
-            self._loaded, self._load_error = load_policy(path), None
+            self._loaded, self._load_error, self._unfit = load_policy(path, schema=self.schema), None, None
         except ConfigError as exc:
             self._loaded, self._load_error = None, exc
+            unfit = getattr(exc, "policy", None)  # valid, but not for this guard: keep how it answers trouble
+            self._unfit = unfit.model_copy(update={"rules": []}) if unfit is not None else None
             self.log.error("guard.policy_invalid", error=str(exc), path=path)
         self._ready = True
         self._idem = None
@@ -157,6 +204,8 @@ class GuardRunner:
         self.initialize()
         if self._loaded is not None:
             return self._loaded.policy
+        if self._unfit is not None:
+            return self._unfit
         from openevent.guard.policy import Policy
 
         fallback = os.environ.get(FAILURE_POLICY_ENV, "fail-closed")
@@ -229,7 +278,11 @@ class GuardRunner:
         try:
             parsed = parse(raw)
         except EventParseError as exc:
+            if isinstance(raw, bytes | bytearray | str) and len(raw) > max_event_bytes():
+                return [exc], scan_head(raw).fc_extension, False  # refused unread: its head named the id
             decoded = _decode(raw)
+            if decoded is None and isinstance(raw, bytes | bytearray | str):
+                return [exc], scan_head(raw).fc_extension, False
             if isinstance(decoded, list) and decoded:
                 items: list[Item] = []
                 for i, obj in enumerate(decoded):
@@ -302,17 +355,26 @@ class GuardRunner:
 
     def _decide(self, message_id: str, event_type: str, event: Event | None, context: Any,
                 trouble: str | None) -> tuple[Mapping[str, Any], Decision]:
-        from openevent.guard.decision import evaluate
+        from openevent.guard.decision import Evaluation, evaluate
 
         policy = self.policy
         facts: dict[str, Any] = {}
         evaluation: Evaluation | None = None
-        if trouble is None and self._load_error is not None:
-            trouble = f"the policy could not be loaded ({self._load_error})"
         if trouble is None and event is not None:
+            # the registration switched this workspace or event off (or it is testing elsewhere): OK,
+            # unchecked — even with a policy that did not load, as DataWorks' own switch says
+            gate = self._extension_gate(event, context, policy)
+            if gate is not None:
+                self.log.info("guard.extension_gate", message_id=message_id, rule=gate.rule, key=gate.key,
+                              workspace_id=event.workspace_id, event_code=event.event_code)
+                evaluation = Evaluation(result="OK", rule=gate.rule, message=gate.message)
+        if evaluation is None and trouble is None and self._load_error is not None:
+            trouble = f"the policy could not be loaded ({self._load_error})"
+        if evaluation is None and trouble is None and event is not None:
             gctx = GuardContext(policy=policy, context=context, now=self._now(policy))
             try:
                 facts = self.collect_facts(event, gctx)
+                self._add_options(event, policy, context, facts)
                 evaluation = evaluate(policy, facts, event_type)
             except Exception as exc:  # the guard's own trouble: answer per failure policy, never crash
                 trouble = f"{type(exc).__name__}: {exc}"
@@ -327,6 +389,66 @@ class GuardRunner:
             would=None if would is None else {"decision": would.result, "rule": would.rule, "message": would.message},
             trouble=trouble)
         return facts, decision
+
+    # -- the extension registration -------------------------------------------------------------
+    def _extension_client(self, context: Any) -> Callable[[], DataWorksClient | None]:
+        """A factory of the client for GetExtension / GetOptionValueForProject (``None`` in dry mode).
+
+        Two short attempts (2 s each, never past the budget's ordinary share): the settings must
+        not eat the time enrichment and the answer need.
+        """
+        def make() -> DataWorksClient | None:
+            from openevent.dataworks import DataWorksClient
+            from openevent.delivery.retry import RetryPolicy
+
+            client = DataWorksClient.from_environment(
+                context, policy=RetryPolicy(max_attempts=2, attempt_timeout_s=2.0),
+                connect_timeout_s=2.0, read_timeout_s=2.0)
+            return client if client.can_send else None
+
+        return make
+
+    def _extension_gate(self, event: Event, context: Any, policy: Policy) -> Gate | None:
+        """Why the extension registration lets this event through unchecked (``None``: check it)."""
+        code = self.extension_code
+        if not policy.extension.enabled or not code:
+            return None
+        try:
+            with _share_of_budget(SETTINGS_SHARE, SETTINGS_CAP_S):
+                settings, _state = self.extensions.settings(code, self._extension_client(context),
+                                                            policy.extension.refresh_s)
+            if settings is None:
+                return None
+            return settings.gate(event_code=event.event_code, workspace_id=event.workspace_id,
+                                 file_type=getattr(event.data, "file_type", None),
+                                 tenant_level=event.spec.level == "tenant",
+                                 testing_scope=policy.extension.testing_scope)
+        except Exception as exc:  # the settings only relax the guard: without them, evaluate the rules
+            self.log.warning("guard.extension_settings_unavailable", error=f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _add_options(self, event: Event, policy: Policy, context: Any, facts: dict[str, Any]) -> None:
+        """``extension.options`` from GetOptionValueForProject, when a rule applying to the event names it."""
+        if not policy.extension.enabled or event.workspace_id is None:
+            return
+        if not policy.references("extension.options", event.type):
+            return
+        code = self.extension_code
+        factory = self._extension_client(context)
+        if not code or factory() is None:
+            self.log.warning("guard.extension_options_unavailable", reason="no extension code or no credentials",
+                             effect="rules on extension.options do not match")
+            return
+
+        def client() -> DataWorksClient:
+            made = factory()
+            assert made is not None
+            return made
+
+        values = self.extensions.options(code, event.workspace_id, client, policy.extension.refresh_s)
+        extension = facts.setdefault("extension", {})
+        if isinstance(extension, dict):
+            extension["options"] = values
 
     def _send(self, event_type: str, message_id: str, decision: Decision, context: Any) -> dict[str, Any]:
         from openevent.dataworks import DataWorksClient, send_callback
@@ -362,15 +484,22 @@ class GuardRunner:
 
     # -- the paths that are not a well-formed EventBridge event --------------------------------
     def _unparseable(self, exc: EventParseError, context: Any, budget: Budget, started: float) -> GuardResult:
-        if not exc.message_id or not exc.event_type:
+        # without a readable type, a guard whose extension points share one callback API still answers
+        event_type = exc.event_type or (self._sole_extension_type() if exc.message_id else None)
+        if not exc.message_id or not event_type:
             self.log.error("guard.unanswerable", error=str(exc))
             raise GuardCallbackError(f"cannot answer a message without a readable id and type: {exc}")
-        spec = spec_for(exc.event_type)
+        spec = spec_for(event_type)
         if spec is not None and not spec.is_extension:
             self.log.error("guard.invalid_regular_event", error=str(exc), message_id=exc.message_id)
-            return GuardResult(exc.message_id, exc.event_type, None, extra={"message": f"invalid event: {exc}"})
-        return self._decide_and_answer(exc.message_id, exc.event_type, None, context, budget, started,
+            return GuardResult(exc.message_id, event_type, None, extra={"message": f"invalid event: {exc}"})
+        return self._decide_and_answer(exc.message_id, event_type, None, context, budget, started,
                                        trouble=f"invalid event: {exc}")
+
+    def _sole_extension_type(self) -> str | None:
+        """The first extension type this guard handles when all of them are answered through one API."""
+        types = [t for t in self.handles or () if (spec := spec_for(t)) is not None and spec.is_extension]
+        return types[0] if types and len({_api_of(t) for t in types}) == 1 else None
 
     def _direct(self, item: Item, context: Any, budget: Budget, started: float) -> GuardResult:
         """A direct FC extension call: the return value is the answer, on every path."""
@@ -443,6 +572,19 @@ class GuardRunner:
         from zoneinfo import ZoneInfo
 
         return datetime.fromtimestamp(self.clock(), ZoneInfo(policy.timezone))
+
+
+@contextmanager
+def _share_of_budget(fraction: float, cap_s: float) -> Iterator[None]:
+    """Bound the calls inside to ``fraction`` of the current budget's ordinary share (at most ``cap_s``)."""
+    parent = current_budget()
+    if parent is None:
+        with activate(Budget(timeout_s=cap_s + DEFAULT_MARGIN_S)):
+            yield
+        return
+    seconds = max(0.0, min(cap_s, parent.available() * fraction))
+    with activate(Budget(timeout_s=seconds + DEFAULT_MARGIN_S, margin_s=DEFAULT_MARGIN_S, clock=parent.clock)):
+        yield
 
 
 def _api_of(event_type: str) -> str:

@@ -14,6 +14,9 @@ Upload facts (``UploadDataToTable``): ``upload.table`` (``tableGuid`` as sent, e
 ``upload.write_type`` (OVERWRITE | APPEND), ``upload.engine`` (upper-cased: MAXCOMPUTE …),
 ``upload.source_type`` (LOCAL | OSS | DW_EXCEL | HTTP), ``upload.conflict_mode``,
 ``upload.create_table`` (``optTableType`` CREATE), ``upload.bytes``.
+
+Every event: ``extension.options.*`` (the workspace's extension option values). :data:`FACTS`
+has every fact's type; no fact needs enrichment (the events carry them: :data:`ENRICHED` is empty).
 """
 
 from __future__ import annotations
@@ -21,11 +24,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from openevent.events import Event
-from openevent.guard.facts import base_facts
+from openevent.guard.facts import BASE_FACTS, base_facts
 from openevent.guard.runner import GuardContext, GuardRunner
 
 if TYPE_CHECKING:
     from openevent.delivery.app import FunctionApp
+
+__all__ = ["ENRICHED", "FACTS", "build", "collect_facts", "sql_facts"]
+
+FACTS: dict[str, str] = {
+    **BASE_FACTS,
+    "operator.base_id": "str", "workspace.name": "str", "datasource.id": "str", "datasource.name": "str",
+    # downloads
+    "download.rows": "int", "download.bytes": "int", "download.file_name": "str", "download.module": "str",
+    "download.ip": "str",
+    "sql.text": "str", "sql.tables": "list[str]", "sql.written": "list[str]", "sql.parse_error": "bool",
+    "sql.error": "str",
+    # uploads
+    "upload.table": "str", "upload.table_name": "str", "upload.write_type": "str", "upload.engine": "str",
+    "upload.source_type": "str", "upload.conflict_mode": "str", "upload.create_table": "bool",
+    "upload.bytes": "int",
+    "extension.options": "dict",
+}
+"""Every fact a download or upload rule may use and its type."""
+
+ENRICHED: dict[str, str] = {}
+"""No download-guard fact needs an OpenAPI call: ``enrichment.enabled: false`` loses nothing."""
 
 _ENGINE_PREFIXES = ("odps.", "emr_hive.", "holo.")
 
@@ -84,4 +108,4 @@ def sql_facts(sql_text: str | None, default_project: str | None) -> dict[str, An
 
 def build(app: FunctionApp) -> GuardRunner:
     """The worker of ``functions/download_guard`` (the function template's factory)."""
-    return GuardRunner.for_app(app, collect_facts)
+    return GuardRunner.for_app(app, collect_facts, fact_types=FACTS, enriched=ENRICHED)

@@ -4,7 +4,9 @@ Facts (besides :func:`~openevent.guard.facts.base_facts`):
 
 ``workspace.id`` / ``.identifier`` / ``.name`` / ``.mode`` (``basic`` | ``standard``: standard
 mode has a production environment) / ``.status`` / ``.owner`` / ``.tags`` (``key=value``
-strings) / ``.tag_keys`` / ``.enriched`` (false when GetProject is switched off).
+strings) / ``.tag_keys`` / ``.enriched`` (false when GetProject is switched off);
+``extension.options.*`` (the workspace's extension option values). :data:`FACTS` has their
+types, :data:`ENRICHED` the ones only GetProject provides.
 
 GetProject answers are cached per FC instance (``enrichment.cache_ttl_s``). When GetProject
 fails the collector raises, and the runner answers per the failure policy.
@@ -15,11 +17,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from openevent.events import Event
-from openevent.guard.facts import base_facts
+from openevent.guard.facts import BASE_FACTS, base_facts
 from openevent.guard.runner import GuardContext, GuardRunner
 
 if TYPE_CHECKING:
     from openevent.delivery.app import FunctionApp
+
+__all__ = ["ENRICHED", "FACTS", "build", "collect_facts", "confirm_deleted"]
+
+FACTS: dict[str, str] = {
+    **BASE_FACTS,
+    "workspace.identifier": "str", "workspace.name": "str", "workspace.mode": "str", "workspace.status": "str",
+    "workspace.owner": "str", "workspace.tags": "list[str]", "workspace.tag_keys": "list[str]",
+    "workspace.enriched": "bool",
+    "extension.options": "dict",
+}
+"""Every fact a workspace-delete rule may use and its type (``extension.options.<name>``: the
+workspace's option values for the extension, see :mod:`openevent.guard.extension`)."""
+
+ENRICHED: dict[str, str] = {f"workspace.{k}": "GetProject"
+                            for k in ("identifier", "name", "mode", "status", "owner", "tags", "tag_keys")}
+"""The facts only ``GetProject`` provides (absent with ``enrichment.enabled: false``)."""
 
 
 def collect_facts(event: Event, gctx: GuardContext) -> dict[str, Any]:
@@ -50,4 +68,5 @@ def confirm_deleted(event: Event, gctx: GuardContext) -> dict[str, Any]:
 
 def build(app: FunctionApp) -> GuardRunner:
     """The worker of ``functions/workspace_delete_guard`` (the function template's factory)."""
-    return GuardRunner.for_app(app, collect_facts, confirm={"dataworks:ProjectChange:ProjectDeleted": confirm_deleted})
+    return GuardRunner.for_app(app, collect_facts, confirm={"dataworks:ProjectChange:ProjectDeleted": confirm_deleted},
+                               fact_types=FACTS, enriched=ENRICHED)

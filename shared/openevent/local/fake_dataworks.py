@@ -20,7 +20,8 @@ JSON error body (``RequestId``, ``HostId``, ``Code``, ``Message``, ``Recommend``
 * then injected faults, then the action: required parameters (400 ``Missing<Param>``) and values.
 
 Answers have the real shapes (``{"RequestId", "Success", "Data"}``, ``EventDetail``, …) and read
-a small :class:`World` (workspaces, nodes, instances with logs, Data Studio event details)
+a small :class:`World` (workspaces, nodes, instances with logs, Data Studio event details,
+extension registrations for ``GetExtension`` and option values for ``GetOptionValueForProject``)
 that tests and the demo may change. Every callback is recorded in :attr:`FakeDataWorks.callbacks`
 and every request in :attr:`FakeDataWorks.requests` (signature and token masked). Codes of the
 DataWorks business errors (unknown workspace, node, …) are not documented; those used here are
@@ -80,6 +81,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "GetNode": ("NodeId", "ProjectEnv"),
     "GetInstanceLog": ("InstanceId", "ProjectEnv"),
     "GetIDEEventDetail": ("MessageId", "ProjectId"),
+    "GetExtension": ("ExtensionCode",),
+    "GetOptionValueForProject": ("ExtensionCode", "ProjectId"),
 }
 CALLBACK_ACTIONS = ("CallbackExtension", "UpdateIDEEventResult", "UpdateWorkbenchEventResult")
 
@@ -457,10 +460,38 @@ class FakeDataWorks(LocalHttpService):
         return self._found(log)
 
     def _do_GetIDEEventDetail(self, params: dict[str, str], _rid: str) -> dict[str, Any]:
+        """The snapshot registered for this ``MessageId`` — only when asked with its own ``ProjectId``.
+
+        The answer is ``{"RequestId", "EventDetail": {<part>: {...}}}`` with the one part of the
+        event (:meth:`World.add_ide_event` gives the documented shapes); an unknown message or one
+        of another workspace is refused with the gateway's error body (code inferred).
+        """
         event = self.world.ide_events.get(params["MessageId"])
         if event is None or event["ProjectId"] != _as_int(params["ProjectId"], "ProjectId"):  # inferred code
             raise _ApiError(400, "Invalid.MessageId.NotExist", "The specified message does not exist.")
         return {"EventDetail": copy.deepcopy(event["EventDetail"])}
+
+    def _extension(self, code: str) -> dict[str, Any]:
+        data = self.world.extensions.get(code)
+        if data is None and code in self.world.extension_codes:
+            data = {"ExtensionCode": code, "ExtensionName": f"extension {code[:8]}", "ExtensionDesc": "",
+                    "HelpDocUrl": "", "DetailUrl": "", "Status": 1, "ProjectTesting": None,
+                    "ParameterSetting": "", "OptionSetting": "", "BindEventList": [], "EventCategoryList": []}
+        if data is None:  # inferred code, as for the callbacks
+            raise _ApiError(400, "Invalid.Extension.NotExists", "The extension does not exist.")
+        return data
+
+    def _do_GetExtension(self, params: dict[str, str], _rid: str) -> dict[str, Any]:
+        """``{"RequestId", "Extension": {ExtensionCode, Status, ProjectTesting, ParameterSetting, …}}``
+        for a registered code (:meth:`World.add_extension`)."""
+        return {"Extension": copy.deepcopy(self._extension(params["ExtensionCode"]))}
+
+    def _do_GetOptionValueForProject(self, params: dict[str, str], _rid: str) -> dict[str, Any]:
+        """``{"RequestId", "OptionValue": "<JSON string>"}`` (``"{}"`` when the workspace set none)."""
+        self._extension(params["ExtensionCode"])
+        project = str(_as_int(params["ProjectId"], "ProjectId"))
+        values = self.world.option_values.get((params["ExtensionCode"], project), {})
+        return {"OptionValue": json.dumps(values, ensure_ascii=False)}
 
 
 class _Unsuccessful(Exception):

@@ -29,6 +29,58 @@ class World:
     logs: dict[int, str] = field(default_factory=dict)
     ide_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     extension_codes: set[str] = field(default_factory=lambda: {DEFAULT_EXTENSION_CODE})
+    extensions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``GetExtension`` registrations by extension code (a known code without one is a published
+    extension with no parameters)."""
+    option_values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """``GetOptionValueForProject`` values by (extension code, workspace id as text)."""
+
+    def add_extension(
+        self,
+        code: str,
+        *,
+        parameters: str | dict[str, str] = "",
+        status: int = 1,
+        project_testing: int | None = None,
+        events: tuple[str, ...] = (),
+        name: str | None = None,
+        option_setting: str | None = None,
+    ) -> dict[str, Any]:
+        """Register an extension as ``GetExtension`` answers it (its code is then accepted by the callbacks).
+
+        ``parameters`` is the *Extension Parameter Configuration* text (``key=value`` lines) or a
+        mapping written as such lines; ``status`` 0 is testing (only ``project_testing`` is
+        served), 1 published, 3 disabled; ``events`` the bound event codes.
+
+        Example:
+            >>> w = World()
+            >>> w.add_extension("ext-1", parameters={"extension.project.disabled": "10001"},
+            ...                 events=("commit-file",))["ParameterSetting"]
+            'extension.project.disabled=10001'
+        """
+        text = parameters if isinstance(parameters, str) else "\n".join(f"{k}={v}" for k, v in parameters.items())
+        data = {
+            "ExtensionCode": code,
+            "ExtensionName": name or f"extension {code[:8]}",
+            "ExtensionDesc": "registered by the local fake",
+            "HelpDocUrl": "https://example.invalid/help",
+            "DetailUrl": "https://example.invalid/detail",
+            "Status": status,
+            "ProjectTesting": project_testing,
+            "ParameterSetting": text,
+            "OptionSetting": option_setting
+            or '{"type":"object","properties":{"checkStatus":{"type":"string","title":"check status"}}}',
+            "BindEventList": [{"EventCode": e, "EventName": e} for e in events],
+            "EventCategoryList": [],
+        }
+        self.extensions[code] = data
+        self.extension_codes.add(code)
+        return data
+
+    def set_option_values(self, code: str, project_id: int | str, values: dict[str, Any]) -> None:
+        """What ``GetOptionValueForProject(code, project_id)`` answers (as the JSON string ``OptionValue``)."""
+        self.extension_codes.add(code)
+        self.option_values[(code, str(project_id))] = dict(values)
 
     def add_workspace(
         self,
