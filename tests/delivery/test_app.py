@@ -90,3 +90,11 @@ def test_guards_declare_extension_events_and_consumers_none() -> None:
         app = declaration(name)
         extension = [t for t in app.handles if REGISTRY[t].is_extension]
         assert bool(extension) == (app.kind == "guard"), name
+
+
+def test_a_consumer_refuses_a_bad_environment_value_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openevent.errors import ConfigError
+
+    monkeypatch.setenv("OPENEVENT_FAILURE_POLICY", "fail-opn")
+    with pytest.raises(ConfigError, match="OPENEVENT_FAILURE_POLICY"):
+        make_app().handler(b"x", LocalContext(timeout_s=9))

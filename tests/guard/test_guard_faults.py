@@ -235,3 +235,13 @@ def test_tagged_workspace_fixture_is_protected(dataworks, policy_file, guard) ->
     policy_file(PROTECT_TAGGED)
     out = guard.handler(event_bytes(DELETE, {"data.projectId": TAGGED}), fc_context("workspace_delete_guard", 15))
     assert out["decision"] == "FAIL"
+
+
+def test_a_bad_environment_value_is_answered_per_the_failure_policy_not_ignored(dataworks, policy_file, guard,  # type: ignore[no-untyped-def]
+                                                                                monkeypatch) -> None:
+    policy_file([], failure_policy="fail-closed")
+    monkeypatch.setenv("OPENEVENT_LOG_LEVEL", "verbose")
+    out = guard.handler(event_bytes(DELETE, {"data.projectId": SANDBOX}), fc_context("workspace_delete_guard", 15))
+    assert (out["decision"], out["rule"]) == ("FAIL", "failure-policy")
+    assert "OPENEVENT_LOG_LEVEL" in out["trouble"]
+    assert [c.check_result for c in dataworks.callbacks_for(out["message_id"])] == ["FAIL"]

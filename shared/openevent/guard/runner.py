@@ -135,6 +135,8 @@ class GuardRunner:
         self.reserve_s = reserve_s
         self._loaded: LoadedPolicy | None = None
         self._load_error: ConfigError | None = None
+        self.env_error: Exception | None = None
+        """A bad environment found at start: every event is answered per the failure policy."""
         self._unfit: Policy | None = None
         self._ready = False
         self._store: Any = None
@@ -150,8 +152,10 @@ class GuardRunner:
         ``fact_types`` (the guard's ``FACTS``: name → type) and ``enriched`` (fact → the API only
         enrichment gets it from) let the policy be checked against what the guard really offers.
         """
-        return cls(app.name, facts, config_dir=app.directory, confirm=confirm, handles=app.handles,
-                   reserve_s=app.reserve_s, fact_types=fact_types, enriched=enriched)
+        runner = cls(app.name, facts, config_dir=app.directory, confirm=confirm, handles=app.handles,
+                     reserve_s=app.reserve_s, fact_types=fact_types, enriched=enriched)
+        runner.env_error = app.start_error
+        return runner
 
     @property
     def schema(self) -> PolicySchema | None:
@@ -370,6 +374,8 @@ class GuardRunner:
                 evaluation = Evaluation(result="OK", rule=gate.rule, message=gate.message)
         if evaluation is None and trouble is None and self._load_error is not None:
             trouble = f"the policy could not be loaded ({self._load_error})"
+        if evaluation is None and trouble is None and self.env_error is not None:
+            trouble = f"the function's environment is invalid ({self.env_error})"
         if evaluation is None and trouble is None and event is not None:
             gctx = GuardContext(policy=policy, context=context, now=self._now(policy))
             try:
