@@ -6,6 +6,11 @@ extension shape (``messageId``, ``messageBody``, ``eventType``, …), which is n
 into the same event object. Anything else raises :class:`~openevent.errors.EventParseError`
 whose message names the field and the problem; pydantic's own errors never escape.
 
+Size: a message of more than ``OPENEVENT_MAX_EVENT_BYTES`` (default 10 MB) is refused before it
+is decoded; its ``id`` and ``type`` are read from its first bytes (:func:`scan_head`, a bounded
+scan), so the error still names them and a guard can answer it. Invalid JSON is scanned the same
+way.
+
 Speed: for a single CloudEvent in bytes, the ``type`` is located without decoding the
 JSON, and pydantic-core then decodes and validates the whole message in one pass
 (``model_validate_json``) with the model of that type; the parsed ``type`` is checked
@@ -20,8 +25,10 @@ Example:
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic_core
 from pydantic import ValidationError
@@ -31,12 +38,23 @@ from openevent.events.envelope import Event, typed_event_class
 from openevent.events.registry import BY_EVENT_CODE, REGISTRY, SOURCE
 
 _FC_SHAPE_KEYS = ("messageId", "messageBody")
+MAX_EVENT_BYTES_ENV = "OPENEVENT_MAX_EVENT_BYTES"
+DEFAULT_MAX_EVENT_BYTES = 10 * 1024 * 1024
+HEAD_SCAN_BYTES = 64 * 1024
+"""How much of a refused message :func:`scan_head` reads looking for its ``id`` and ``type``."""
 
 
 def parse(raw: bytes | bytearray | str | Mapping[str, Any] | list[Any]) -> Event | list[Event]:
     """Parse one message: an :class:`Event` for an object, a list of events for a batch array."""
     if type(raw) is bytes or isinstance(raw, bytearray | str):
-        data = raw if type(raw) is bytes else (raw.encode() if isinstance(raw, str) else bytes(raw))
+        data = raw if type(raw) is bytes else (raw.encode(errors="surrogatepass") if isinstance(raw, str)
+                                               else bytes(raw))
+        limit = max_event_bytes()
+        if len(data) > limit:
+            head = scan_head(data)
+            raise EventParseError(f"the message is {len(data)} bytes, more than the {limit} accepted "
+                                  f"({MAX_EVENT_BYTES_ENV}); it was not parsed",
+                                  message_id=head.message_id, event_type=head.event_type)
         # fast path: locate the type without decoding, then decode+validate in one pass
         pos = data.find(b'"dataworks:')
         if pos > 7:
@@ -51,7 +69,9 @@ def parse(raw: bytes | bytearray | str | Mapping[str, Any] | list[Any]) -> Event
         try:
             decoded = pydantic_core.from_json(data)
         except ValueError as exc:
-            raise EventParseError(f"the message is not valid JSON ({_first_line(exc)})") from None
+            head = scan_head(data)
+            raise EventParseError(f"the message is not valid JSON ({_first_line(exc)})",
+                                  message_id=head.message_id, event_type=head.event_type) from None
     else:
         decoded = raw
     if isinstance(decoded, Mapping):
@@ -102,6 +122,96 @@ def parse_object(obj: Any, *, index: int | None = None) -> Event:
     except ValidationError as exc:
         raise _convert(exc, prefix, _str(message_id), etype) from None
     return event
+
+
+def max_event_bytes(env: Mapping[str, str] | None = None) -> int:
+    """The largest message :func:`parse` decodes: ``OPENEVENT_MAX_EVENT_BYTES``, else 10 MB.
+
+    Example:
+        >>> max_event_bytes({}), max_event_bytes({"OPENEVENT_MAX_EVENT_BYTES": "1024"})
+        (10485760, 1024)
+    """
+    text = (os.environ if env is None else env).get(MAX_EVENT_BYTES_ENV, "")
+    number = int(text) if text.strip().isdigit() and len(text) < 19 else 0
+    return number if number > 0 else DEFAULT_MAX_EVENT_BYTES
+
+
+class Head(NamedTuple):
+    """What :func:`scan_head` read: the message id and type, and whether it is the FC-extension shape."""
+
+    message_id: str | None
+    event_type: str | None
+    fc_extension: bool = False
+
+
+# one JSON token at a time (strings with their escapes, punctuation, scalars), whitespace skipped
+_TOKEN = re.compile(rb'\s*(?:("(?:[^"\\\x00-\x1f]|\\.)*")|([{}\[\]:,])|'
+                    rb'(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null))')
+_HEAD_KEYS = {b'"id"': "id", b'"type"': "type", b'"messageId"': "messageId", b'"eventType"': "eventType"}
+
+
+def scan_head(data: bytes | bytearray | str, limit: int = HEAD_SCAN_BYTES) -> Head:
+    """The top-level ``id`` and ``type`` of a JSON object, read from its first ``limit`` bytes without decoding it.
+
+    A bounded scan for the messages :func:`parse` refuses (too large, not JSON, truncated): it
+    tokenises the head, tracks nesting, and takes only the keys of the outermost object, so an
+    ``"id"`` nested in ``data`` is never mistaken for the message's. The FC-extension shape's
+    ``messageId`` and ``eventType`` (an event code) are read too.
+
+    Example:
+        >>> scan_head(b'{"data": {"id": "inner"}, "id": "m-1", "type": "dataworks:ProjectChange:DeleteProject", "da')
+        Head(message_id='m-1', event_type='dataworks:ProjectChange:DeleteProject', fc_extension=False)
+        >>> scan_head(b'{"eventType": "delete-project", "messageId": 42, "messageBody": {"projectId": 1')
+        Head(message_id='42', event_type='dataworks:ProjectChange:DeleteProject', fc_extension=True)
+        >>> scan_head(b'[{"id": "a"}]'), scan_head(b'not json')
+        (Head(message_id=None, event_type=None, fc_extension=False), Head(message_id=None, event_type=None, fc_extension=False))
+    """
+    head = (data.encode(errors="surrogatepass") if isinstance(data, str) else bytes(data))[:limit]
+    found: dict[str, str] = {}
+    depth, pos, expect_key, key = 0, 0, False, None
+    while len(found) < 4:
+        match = _TOKEN.match(head, pos)
+        if match is None or match.end() == pos:
+            break
+        pos = match.end()
+        string, punct, scalar = match.groups()
+        if punct is not None:
+            if punct in b"{[":
+                if depth == 0 and punct == b"[":
+                    break  # a batch: its events are answered one by one once it parses
+                depth += 1
+                expect_key = punct == b"{" and depth == 1
+            elif punct in b"}]":
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif punct == b"," and depth == 1:
+                expect_key, key = True, None
+            continue
+        if depth != 1:
+            continue
+        if expect_key and string is not None:
+            key, expect_key = _HEAD_KEYS.get(string), False
+        elif key is not None:
+            value = _scalar_text(string if string is not None else scalar)
+            if value and key not in found:
+                found[key] = value
+            key = None
+    message_id = found.get("id") or found.get("messageId")
+    event_type = found.get("type")
+    if event_type is None and "eventType" in found:
+        event_type = BY_EVENT_CODE.get(found["eventType"], f"dataworks:FcExtension:{found['eventType']}")
+    return Head(message_id, event_type, "messageId" in found and "type" not in found)
+
+
+def _scalar_text(token: bytes | None) -> str | None:
+    if not token or token in (b"true", b"false", b"null"):
+        return None
+    try:
+        value = pydantic_core.from_json(token)
+    except ValueError:
+        return None
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 class _FastClasses(dict[bytes, "tuple[type[Event], str] | None"]):
