@@ -17,7 +17,7 @@ def test_the_demo_exits_0_with_every_scripted_step_passing(tmp_path: Path) -> No
     failed = [s for s in report["steps"] if not s["ok"]]
     assert proc.returncode == 0, (failed, report["failures"], proc.stderr[-2000:])
     functions = {s["function"] for s in report["steps"]}
-    assert functions == {"workspace_delete_guard", "download_guard", "node_change_auditor",
+    assert functions == {"workspace_delete_guard", "download_guard", "change_guard", "node_change_auditor",
                          "instance_status_notifier", "dq_result_forwarder"}
     assert len(report["steps"]) >= 20
 
@@ -26,8 +26,8 @@ def test_the_demo_summary_is_a_table_per_function(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "openevent", "demo", "--storm", "30"], capture_output=True,
                           text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    for function in ("workspace_delete_guard", "download_guard", "node_change_auditor", "instance_status_notifier",
-                     "dq_result_forwarder"):
+    for function in ("workspace_delete_guard", "download_guard", "change_guard", "node_change_auditor",
+                     "instance_status_notifier", "dq_result_forwarder"):
         assert f"\n{function}\n" in proc.stdout
     assert "steps behaved as scripted — OK" in proc.stdout
     assert "[##############################]" in proc.stderr  # the progress bar reached the end

@@ -120,13 +120,17 @@ def guard_answers(expected: str, rule: str | None = None) -> Check:
 
 
 # ------------------------------------------------------------------------------------------ script
+DEMO_MAX_PT_DEPLOY = "demo-deploy-reads-max-pt"
+"""The message id of the demo's deploy whose committed code (in the demo world) calls MAX_PT on line 3."""
+
+
 def guard_steps() -> list[Step]:
     delete, download = "dataworks:ProjectChange:DeleteProject", "dataworks:ResourcesDownload:DownloadResources"
     upload = "dataworks:ResourcesUpload:UploadDataToTable"
     pii_sql = ("WITH recent AS (SELECT user_id, mobile, id_card FROM crm.ods_user_pii_di WHERE ds = '${bizdate}') "
                "SELECT r.*, o.order_amount FROM recent r "
                "JOIN sales_dw.dwd_order_detail_di o ON r.user_id = o.customer_id")
-    wdg, dg = "workspace_delete_guard", "download_guard"
+    wdg, dg, cg = "workspace_delete_guard", "download_guard", "change_guard"
     return [
         Step("09:12 delete the production workspace sales_dw", wdg,
              sample_event(delete, {"data.projectId": S.WORKSPACE_ID}), guard_answers("FAIL", "protected-workspaces")),
@@ -149,6 +153,13 @@ def guard_steps() -> list[Step]:
              guard_answers("FAIL", "protected-table-overwrite")),
         Step("10:31 upload appending to a staging table", dg,
              sample_event(upload, {"data.tableGuid": "odps.sales_dw.stg_store_targets", "data.writeType": "APPEND"}),
+             guard_answers("OK")),
+        Step("11:02 deploy code that reads MAX_PT", cg,
+             sample_event("dataworks:FileChange:DeployFile", {"id": DEMO_MAX_PT_DEPLOY}),
+             guard_answers("FAIL", "no-max-pt")),
+        Step("11:20 undeploy a protected production node", cg,
+             sample_event("dataworks:NodeChange:UndeployNode"), guard_answers("FAIL", "protected-nodes")),
+        Step("11:25 backfill one day of one node", cg, sample_event("dataworks:BackfillDataOperate:BackfillData"),
              guard_answers("OK")),
     ]
 

@@ -64,6 +64,11 @@ def demo_world() -> World:
     from openevent.events import sample_data as s
 
     world = seed_world()
+    from openevent.local.demo import DEMO_MAX_PT_DEPLOY
+
+    world.add_ide_event(DEMO_MAX_PT_DEPLOY, s.WORKSPACE_ID, "CommittedFile", Content=(
+        "-- dws_gmv_daily: daily GMV\nINSERT OVERWRITE TABLE dws_gmv_daily PARTITION (ds = '${bizdate}')\n"
+        "SELECT SUM(order_amount) FROM dwd_order_detail_di WHERE ds = MAX_PT('dwd_order_detail_di');\n"))
     world.add_workspace(s.WORKSPACE_ID, s.WORKSPACE_NAME, name="Sales data warehouse", mode="standard",
                         owner=s.OWNER_UID, tags={"env": "prod", "team": "sales"}, tenant_id=s.TENANT_ID)
     world.add_workspace(20002, "marketing_sandbox", name="Marketing sandbox", mode="basic", owner=s.OWNER_UID,
