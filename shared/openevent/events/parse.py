@@ -163,8 +163,8 @@ def scan_head(data: bytes | bytearray | str, limit: int = HEAD_SCAN_BYTES) -> He
         Head(message_id='m-1', event_type='dataworks:ProjectChange:DeleteProject', fc_extension=False)
         >>> scan_head(b'{"eventType": "delete-project", "messageId": 42, "messageBody": {"projectId": 1')
         Head(message_id='42', event_type='dataworks:ProjectChange:DeleteProject', fc_extension=True)
-        >>> scan_head(b'[{"id": "a"}]'), scan_head(b'not json')
-        (Head(message_id=None, event_type=None, fc_extension=False), Head(message_id=None, event_type=None, fc_extension=False))
+        >>> scan_head(b'[{"id": "a"}]') == scan_head(b'not json') == Head(None, None, False)
+        True
     """
     head = (data.encode(errors="surrogatepass") if isinstance(data, str) else bytes(data))[:limit]
     found: dict[str, str] = {}
