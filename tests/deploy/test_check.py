@@ -296,7 +296,7 @@ def test_whatever_load_policy_rejects_is_reported_one_line_per_problem(
     from openevent.errors import ConfigError
     from openevent.guard import policy
 
-    def refuse(path: str | None = None) -> Any:
+    def refuse(path: str | None = None, **_options: Any) -> Any:
         raise ConfigError(f"{path}: rules.0.when: unknown fact downlod.rows; rules.2.applies_to: unknown event X")
 
     monkeypatch.setattr(policy, "load_policy", refuse)
@@ -335,3 +335,11 @@ def test_checking_another_tree_leaves_the_functions_this_process_runs_alone(run_
     before = declaration("download_guard").directory
     check(run_cli, tree)
     assert declaration("download_guard").directory == before
+
+
+def test_check_refuses_a_guard_policy_that_names_an_unknown_fact(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules:\n  - {name: row-limit, action: deny, when: {download.row: {gt: 1}}}\n", encoding="utf-8")
+    out = run_cli("check", "download_guard", "--config", str(policy))
+    assert out.code == 2
+    assert "rules.row-limit.when.download.row: unknown fact" in out.out + out.err

@@ -461,8 +461,10 @@ def check_config(declared: Declared, config_path: str | os.PathLike[str], *,
     try:
         with _environment(env):
             loader = CONFIG_LOADERS.get(declared.config)
-            if loader is not None:
-                _resolve(loader)(str(config_path))
+            if loader is not None:  # a guard policy: checked against the guard's facts and events too
+                from openevent.guard.policy import PolicySchema
+
+                _resolve(loader)(str(config_path), schema=PolicySchema.of(declared))
             else:
                 from openevent.runtime.config import load_config
 
