@@ -35,6 +35,8 @@ from openevent.delivery.idempotency import InProgressError
 from openevent.delivery.retry import Undelivered
 from openevent.local.fake_chat import FakeChat
 
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
+
 Deploy = Callable[..., dict[str, str]]
 MakeEvent = Callable[..., dict[str, Any]]
 ALREADY = "already delivered (redelivery)"
@@ -233,7 +235,7 @@ def test_with_the_state_store_down_alerts_go_out_undeduplicated_with_a_warning(
 def test_an_unusable_state_url_degrades_instead_of_failing_every_invocation(
         notifier_fn: ModuleType, deploy: Deploy, instance_event: MakeEvent) -> None:
     with FakeChat() as chat:
-        deploy(robots(chat, "dt"), "bogus://state")
+        deploy(robots(chat, "dt"), "redis://127.0.0.1:1/0")
 
         result = invoke(notifier_fn, instance_event("u1"))
 

@@ -324,7 +324,7 @@ class PolicySchema:
                 return cls._of_module(importlib.import_module(guard.partition(":")[0]), None, guard)
             # a function's name: its declaration, as the local tooling finds it (the CLI's lookup;
             # a library caller passes the declaration itself)
-            from openevent.local.functions import declaration
+            declaration = importlib.import_module("openevent.local.functions").declaration  # CLI-only path
 
             guard = declaration(guard)
         app = getattr(guard, "app", None) if isinstance(guard, ModuleType) else None
@@ -336,7 +336,7 @@ class PolicySchema:
             raise TypeError(f"not a guard declaration: {guard!r}")
         factory = getattr(app, "factory", None)
         if factory is None:  # e.g. openevent check's summary of a declaration: look the name up
-            from openevent.local.functions import declaration
+            declaration = importlib.import_module("openevent.local.functions").declaration  # CLI-only path
 
             factory = getattr(declaration(app.name), "factory", None)
         module_name = factory.partition(":")[0] if isinstance(factory, str) else getattr(factory, "__module__", "")

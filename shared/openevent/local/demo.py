@@ -120,11 +120,10 @@ def guard_answers(expected: str, rule: str | None = None) -> Check:
 
 
 # ------------------------------------------------------------------------------------------ script
-DEMO_MAX_PT_DEPLOY = "demo-deploy-reads-max-pt"
-"""The message id of the demo's deploy whose committed code (in the demo world) calls MAX_PT on line 3."""
-
 
 def guard_steps() -> list[Step]:
+    from openevent.local.stack import DEMO_MAX_PT_DEPLOY
+
     delete, download = "dataworks:ProjectChange:DeleteProject", "dataworks:ResourcesDownload:DownloadResources"
     upload = "dataworks:ResourcesUpload:UploadDataToTable"
     pii_sql = ("WITH recent AS (SELECT user_id, mobile, id_card FROM crm.ods_user_pii_di WHERE ds = '${bizdate}') "

@@ -59,13 +59,15 @@ def default_audit_trail(env: dict[str, str] | None = None, cwd: str | Path | Non
     return str(newest.relative_to(base)) if cwd is None else str(newest)
 
 
+DEMO_MAX_PT_DEPLOY = "demo-deploy-reads-max-pt"
+"""The message id of the demo's deploy whose committed code (in the demo world) calls MAX_PT on line 3."""
+
+
 def demo_world() -> World:
     """The seeded world plus the sample universe of ``openevent events sample`` (workspace 10001 …)."""
     from openevent.events import sample_data as s
 
     world = seed_world()
-    from openevent.local.demo import DEMO_MAX_PT_DEPLOY
-
     world.add_ide_event(DEMO_MAX_PT_DEPLOY, s.WORKSPACE_ID, "CommittedFile", Content=(
         "-- dws_gmv_daily: daily GMV\nINSERT OVERWRITE TABLE dws_gmv_daily PARTITION (ds = '${bizdate}')\n"
         "SELECT SUM(order_amount) FROM dwd_order_detail_di WHERE ds = MAX_PT('dwd_order_detail_di');\n"))
