@@ -45,6 +45,7 @@ import fnmatch
 import functools
 import ipaddress
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -202,15 +203,23 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
+def _sre_modules() -> tuple[Any, Any]:
+    """The regex parser's constants and parser: ``re._constants``/``re._parser`` from Python 3.11,
+    ``sre_constants``/``sre_parse`` before (the same trees; 3.11 deprecates the old names)."""
+    if sys.version_info >= (3, 11):
+        from re import _constants, _parser  # type: ignore[attr-defined]
+        return _constants, _parser
+    import sre_constants  # pragma: no cover - Python 3.10 (the FC runtime)
+    import sre_parse  # pragma: no cover
+    return sre_constants, sre_parse  # pragma: no cover
+
+
 def _nested_repeat(pattern: str) -> bool:
     """Whether an unbounded repetition contains another one (the shape of catastrophic backtracking).
 
     A heuristic, not a proof: ``(a|aa)+`` still backtracks a lot; the input cap bounds the rest.
     """
-    try:
-        from re import _constants, _parser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - a Python without the 3.11 layout: skip the heuristic
-        return False
+    _constants, _parser = _sre_modules()
     repeats = (_constants.MAX_REPEAT, _constants.MIN_REPEAT)
 
     def walk(items: Any, inside: bool) -> bool:
@@ -238,10 +247,7 @@ def _nested_repeat(pattern: str) -> bool:
 
 def _leading_repeat(pattern: str) -> bool:
     """Whether a search may start with an unbounded repetition (nothing anchors it to few positions)."""
-    try:
-        from re import _constants, _parser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return False
+    _constants, _parser = _sre_modules()
     anchors = (_constants.AT_BEGINNING, _constants.AT_BEGINNING_STRING, _constants.AT_BOUNDARY,
                _constants.AT_BEGINNING_LINE)
 
