@@ -20,10 +20,10 @@ Example:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
+import pydantic_core
 from pydantic import BeforeValidator, Field
 
 
@@ -39,8 +39,11 @@ def _maybe_json(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if text[:1] in ("[", "{"):
+            # pydantic-core's decoder, as for the message itself: nesting past its recursion limit,
+            # numbers past every range and lone surrogates are refused (ValueError) — ``json.loads``
+            # raised RecursionError on ``"[[[…"`` and let ``"\ud800"`` through to break UTF-8 later
             try:
-                return json.loads(text)
+                return pydantic_core.from_json(text)
             except ValueError:
                 return value
     return value

@@ -146,7 +146,7 @@ class Head(NamedTuple):
 
 # one JSON token at a time (strings with their escapes, punctuation, scalars), whitespace skipped
 _TOKEN = re.compile(rb'\s*(?:("(?:[^"\\\x00-\x1f]|\\.)*")|([{}\[\]:,])|'
-                    rb'(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null))')
+                    rb'(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity))')
 _HEAD_KEYS = {b'"id"': "id", b'"type"': "type", b'"messageId"': "messageId", b'"eventType"': "eventType"}
 
 
@@ -205,7 +205,7 @@ def scan_head(data: bytes | bytearray | str, limit: int = HEAD_SCAN_BYTES) -> He
 
 
 def _scalar_text(token: bytes | None) -> str | None:
-    if not token or token in (b"true", b"false", b"null"):
+    if not token or token in (b"true", b"false", b"null", b"NaN", b"Infinity", b"-Infinity"):
         return None
     try:
         value = pydantic_core.from_json(token)
