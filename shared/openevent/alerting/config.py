@@ -39,7 +39,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openevent.notify.receivers import ReceiverConfig
+from openevent.notify.receivers import ReceiverConfig, check_http_url
 
 AlertKind = Literal["instance_failure", "instance_recovery", "workflow_failure", "workflow_recovery",
                     "monitor_alert"]
@@ -173,7 +173,11 @@ class DigestConfig(_Model):
 
 
 class EnrichmentConfig(_Model):
+    """The OpenAPI calls that complete an alert; together they take at most ``budget_share`` of the time
+    the invocation has left for ordinary work, so a hung DataWorks never keeps the alert from being sent."""
+
     enabled: bool = True
+    budget_share: float = Field(default=0.5, gt=0, le=1)
     log: bool = True
     log_lines: int = Field(default=20, ge=1)
     log_error_lines: int = Field(default=5, ge=0)
@@ -189,6 +193,11 @@ class LinkConfig(_Model):
     region: str | None = None
     instance: str = "{console}/{region}/sc?defaultProjectId={workspace_id}#/runningInstance?taskId={instance_id}"
     workspace: str = "{console}/{region}/sc?defaultProjectId={workspace_id}"
+
+    @field_validator("console")
+    @classmethod
+    def _http_console(cls, value: str) -> str:
+        return check_http_url(value, "console")  # links in alerts are http(s) only
 
 
 class SendConfig(_Model):

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 JSONL_ENV = "OPENEVENT_AUDIT_JSONL"
 DEFAULT_JSONL = "audit.jsonl"
@@ -140,3 +140,18 @@ class AuditConfig(BaseModel):
     state: StateConfig = Field(default_factory=StateConfig)
     chat_summary: ChatSummaryConfig | None = None
     receivers: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _valid_receivers(self) -> AuditConfig:
+        """The receivers are checked when the config loads (a ``file:`` URL, a bad kind), not when a summary is sent."""
+        if self.receivers and self.chat_summary is not None and self.chat_summary.receivers:
+            from pydantic import ValidationError
+
+            from openevent.notify.receivers import NotifyConfig
+            from openevent.runtime.config import format_validation_error
+
+            try:
+                NotifyConfig.model_validate({"receivers": self.receivers})
+            except ValidationError as exc:  # named by key only: the input may hold a webhook token
+                raise ValueError(format_validation_error(exc)) from None
+        return self

@@ -15,7 +15,9 @@ A config file names its receivers under ``receivers:``; each is discriminated on
                         password: "${SMTP_PASSWORD}", to: [oncall@example.com]}
 
 A receiver whose ``url`` (e-mail: ``host``/``to``) interpolated to nothing because its
-environment variable is unset is **disabled**, not an error. Secrets (``secret``,
+environment variable is unset is **disabled**, not an error. A ``url`` that is not ``http://`` or
+``https://`` (``file:``, ``gopher:``, ``ftp:``, a bare path) is refused when the config loads
+(:func:`check_http_url`), never tried when sending. Secrets (``secret``,
 ``password``, the webhook URL and its token, secret-looking header values) are registered
 for log redaction on validation and shown as ``***`` in ``repr``.
 
@@ -61,7 +63,11 @@ class _Receiver(BaseModel):
             register_secret(getattr(self, key, None))
         url = getattr(self, "url", None)
         if isinstance(url, str):
-            register_url(url)
+            register_url(url)  # first: a refused URL is masked in the error's log line too
+            check_http_url(url, "url")
+        host = getattr(self, "host", None)
+        if isinstance(host, str) and "://" in host and not isinstance(self, EmailReceiver):
+            check_http_url(host, "host")
         token = getattr(self, "token", None)
         register_secret(token)
         for name, value in (getattr(self, "headers", None) or {}).items():
@@ -175,6 +181,35 @@ class NotifyConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     receivers: dict[str, ReceiverConfig] = Field(default_factory=dict)
+
+
+def check_http_url(url: str, field: str = "url") -> str:
+    """``url`` when it is an ``http://`` or ``https://`` URL with a host; else ``ValueError`` naming ``field``.
+
+    Only those schemes are ever sent to: a ``file:``, ``ftp:`` or ``gopher:`` URL in a config is a
+    mistake or an attack, and is refused when the config loads. The URL itself is not echoed (it may
+    carry a token).
+
+    Example:
+        >>> check_http_url("https://oapi.dingtalk.com/robot/send?access_token=x")[:8]
+        'https://'
+        >>> check_http_url("file:///etc/passwd")
+        Traceback (most recent call last):
+        ...
+        ValueError: url: only http:// and https:// URLs are accepted, not 'file:'
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        raise ValueError(f"{field}: not a URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        shown = f"'{scheme}:'" if scheme else "a URL without a scheme"
+        raise ValueError(f"{field}: only http:// and https:// URLs are accepted, not {shown}")
+    if not host:
+        raise ValueError(f"{field}: the URL has no host")
+    return url
 
 
 def register_url(url: str) -> None:

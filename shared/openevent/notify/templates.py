@@ -10,6 +10,15 @@ Template context: ``message`` (the message as a dict), ``kind``, ``kind_label``,
 ``severity``, ``severity_label``, ``icon``, ``text``, ``fields`` (list of ``[name, value]``),
 ``field`` (dict), ``link``, ``mentions``, ``lang``, ``default_title`` and ``default_body``.
 
+Bounds: a template source is at most :data:`MAX_TEMPLATE_CHARS` (refused when the config loads), a
+rendering at most :data:`MAX_RENDERED_CHARS` (a longer one falls back to the default), and no value
+it builds may be longer either: the sandbox refuses ``*``, ``**``, ``+`` and ``~`` whose result
+would be huge (``{{ "x" * 10**9 }}``, strings doubled in a loop) and padding wider than that
+(``center``, ``ljust``, ``zfill``, format widths); the ``center``/``indent``/``wordwrap``/``format``
+filters are not available. A template can neither reach ``_`` attributes (the sandbox) nor exhaust
+the function's memory. (A template that loops for long without output is not bounded in time: it
+is the config author's, and the FC timeout ends it.)
+
 Example:
     >>> from openevent.notify.message import Message
     >>> m = Message(kind="test", title="hi", lang="en")
@@ -21,15 +30,22 @@ Example:
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from openevent.notify.labels import KIND_ICONS, KIND_LABELS, SEVERITY_LABELS, pick
 from openevent.notify.markup import Dialect, display_title, render_body
 from openevent.notify.message import Message
+
+MAX_TEMPLATE_CHARS = 16 * 1024
+"""The longest template source a config may hold (title or body)."""
+MAX_RENDERED_CHARS = 64 * 1024
+"""The longest text a template may render; past it the default title/body is used."""
+_MAX_REPEAT = MAX_RENDERED_CHARS
 
 
 class TemplateOverride(BaseModel):
@@ -37,8 +53,12 @@ class TemplateOverride(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    title: str | None = None
-    body: str | None = None
+    title: str | None = Field(default=None, max_length=MAX_TEMPLATE_CHARS)
+    body: str | None = Field(default=None, max_length=MAX_TEMPLATE_CHARS)
+
+
+class TemplateTooLargeError(Exception):
+    """A template rendered (or was about to render) more than :data:`MAX_RENDERED_CHARS`."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +73,88 @@ _env: Any = None
 _compiled: dict[str, Any] = {}
 
 
+_PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_FORMAT_WIDTH = re.compile(r"\d{6,}")
+
+
+def _sized(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple) else len(str(value))
+
+
+def _bounded_env() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.compiler import CodeGenerator
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class BoundedCodeGenerator(CodeGenerator):
+        """``a ~ b`` compiled to the environment's bounded join (Jinja's own is not interceptable)."""
+
+        def visit_Concat(self, node: Any, frame: Any) -> None:
+            self.write("environment.bounded_join((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+    class BoundedSandbox(SandboxedEnvironment):
+        """The sandbox, where no operation may build a value longer than a rendering may be."""
+
+        intercepted_binops = frozenset({"*", "**", "+"})
+        code_generator_class = BoundedCodeGenerator
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                for seq, count in ((left, right), (right, left)):
+                    if isinstance(seq, str | bytes | list | tuple) and isinstance(count, int) \
+                            and len(seq) * count > _MAX_REPEAT:
+                        raise TemplateTooLargeError(f"a repetition of {len(seq) * count} items")
+            elif operator == "+" and isinstance(left, str | bytes | list | tuple) \
+                    and isinstance(right, str | bytes | list | tuple) and len(left) + len(right) > _MAX_REPEAT:
+                raise TemplateTooLargeError("a concatenation too long")
+            elif operator == "**" and isinstance(left, int | float) and isinstance(right, int | float) \
+                    and abs(right) > 64 and abs(left) > 1:
+                raise TemplateTooLargeError("a power too large to compute")
+            return super().call_binop(context, operator, left, right)
+
+        def bounded_join(self, parts: Any) -> str:
+            texts = [str(p) for p in parts]
+            if sum(len(t) for t in texts) > _MAX_REPEAT:
+                raise TemplateTooLargeError("a concatenation too long")
+            return "".join(texts)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            name = getattr(__obj, "__name__", "")
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, str):
+                if name in _PADDING_METHODS and any(isinstance(a, int) and a > _MAX_REPEAT
+                                                    for a in (*args, *kwargs.values())):
+                    raise TemplateTooLargeError(f"{name}() wider than {_MAX_REPEAT}")
+                if name in ("format", "format_map") and _FORMAT_WIDTH.search(owner):
+                    raise TemplateTooLargeError("a format width too large")
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def wrap_str_format(self, value: Any) -> Any:
+            """``"…".format`` / ``format_map`` as the sandbox hands them out (Jinja 3.1.5+): no huge widths."""
+            owner = getattr(value, "__self__", None)
+            if isinstance(owner, str) and getattr(value, "__name__", "") in ("format", "format_map") \
+                    and _FORMAT_WIDTH.search(owner):
+                def refused(*_args: Any, **_kwargs: Any) -> str:
+                    raise TemplateTooLargeError("a format width too large")
+
+                return refused
+            return getattr(super(), "wrap_str_format", lambda _value: None)(value)
+
+    env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    for name in ("center", "indent", "wordwrap", "format"):
+        env.filters.pop(name, None)
+    return env
+
+
 def _template(source: str) -> Any:
     global _env
     with _lock:
         if _env is None:
-            from jinja2 import StrictUndefined
-            from jinja2.sandbox import SandboxedEnvironment
-
-            _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False)
+            _env = _bounded_env()
         tpl = _compiled.get(source)
         if tpl is None:
             tpl = _env.from_string(source)
@@ -93,7 +186,16 @@ def template_context(message: Message, default_title: str, default_body: str) ->
 
 def _render_user(source: str, context: dict[str, Any], what: str, receiver: str) -> str | None:
     try:
-        return str(_template(source).render(**context))
+        if len(source) > MAX_TEMPLATE_CHARS:
+            raise TemplateTooLargeError(f"the template is {len(source)} characters (at most {MAX_TEMPLATE_CHARS})")
+        parts: list[str] = []
+        size = 0
+        for chunk in _template(source).generate(**context):  # streamed: stop as soon as it is too long
+            size += len(chunk)
+            if size > MAX_RENDERED_CHARS:
+                raise TemplateTooLargeError(f"the rendering exceeds {MAX_RENDERED_CHARS} characters")
+            parts.append(chunk)
+        return "".join(parts)
     except Exception as exc:  # any template problem: fall back, never lose the alert
         from openevent.runtime.logging import get_logger
 

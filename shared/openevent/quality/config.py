@@ -46,7 +46,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openevent.notify.receivers import NotifyConfig, ReceiverConfig, WebhookReceiver, register_url
+from openevent.notify.receivers import NotifyConfig, ReceiverConfig, WebhookReceiver, check_http_url, register_url
 from openevent.quality.links import DEFAULT_LINK_TEMPLATE, check_template
 from openevent.quality.result import FEEDBACK, RESULT_CODES, RESULT_NAMES, DqResult
 from openevent.runtime.config import validate
@@ -155,6 +155,7 @@ class WebhookDestination(_Destination):
         register_secret(self.secret)
         if self.url:
             register_url(self.url)
+            check_http_url(self.url, "url")  # refused at load: never sent to a file: or gopher: URL
         for name, value in self.headers.items():
             if is_secret_key(name) or name.lower() == "authorization":
                 register_secret(value)

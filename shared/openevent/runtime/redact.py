@@ -41,15 +41,47 @@ _pattern: re.Pattern[str] | None = None
 
 def register_secret(value: str | None) -> None:
     """Remember ``value`` so that it is masked in every later log line and printed output."""
-    global _pattern
     if not value or len(value) < _MIN_SECRET_LEN:
         return
     with _lock:
         if value in _secrets:
             return
         _secrets.add(value)
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _compile()
+
+
+def _compile() -> None:
+    global _pattern
+    ordered = sorted(_secrets, key=len, reverse=True)
+    _pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+
+
+def registered_secrets() -> frozenset[str]:
+    """Every value registered so far (the test suite scans all captured output for them).
+
+    Example:
+        >>> register_secret("another-s3cret")
+        >>> "another-s3cret" in registered_secrets()
+        True
+    """
+    with _lock:
+        return frozenset(_secrets)
+
+
+def restore_secrets(values: frozenset[str] | set[str]) -> None:
+    """Make the registry exactly ``values`` (a :func:`registered_secrets` snapshot): tests reset it between tests.
+
+    Example:
+        >>> before = registered_secrets()
+        >>> register_secret("only-for-this-test")
+        >>> restore_secrets(before)
+        >>> "only-for-this-test" in registered_secrets()
+        False
+    """
+    with _lock:
+        _secrets.clear()
+        _secrets.update(v for v in values if v and len(v) >= _MIN_SECRET_LEN)
+        _compile()
 
 
 def is_secret_key(key: str) -> bool:
