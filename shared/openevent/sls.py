@@ -39,6 +39,9 @@ from openevent.runtime.redact import redact_text, register_secret
 
 TRANSIENT_CODES = frozenset({"WriteQuotaExceed", "ShardWriteQuotaExceed", "ServerBusy", "InternalServerError",
                              "RequestTimeout", "LogRequestError"})
+CREDENTIAL_CODES = frozenset({"MissingCredentials", "Unauthorized", "SecurityTokenExpired", "InvalidAccessKeyId"})
+"""Refusals of the credentials: retrying with them cannot help, but FC's next invocation brings the
+role's rotated STS token (or the role once it is attached) — the caller leaves them to FC's retry."""
 
 Log = tuple[int, Sequence[tuple[str, str]]]
 """One log: epoch seconds and its ``(key, value)`` text contents."""
@@ -49,6 +52,8 @@ class SlsError(OpenEventError):
 
     def __init__(self, code: str, message: str, *, transient: bool) -> None:
         self.code, self.transient = code, transient
+        self.credentials = code in CREDENTIAL_CODES
+        """The credentials were refused (or missing): another invocation, with FC's fresh ones, may succeed."""
         super().__init__(f"{code}: {message}")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 from alerting_support import (
     SECRET,
     TIMER_EVENT,
@@ -31,6 +32,8 @@ from openevent.alerting.config import NotifierConfig
 from openevent.alerting.pipeline import Notifier
 from openevent.local.fake_chat import FakeChat
 from openevent.state import open_store
+
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
 
 STORM = 500
 THROTTLED_STORM = 120

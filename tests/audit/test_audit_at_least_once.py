@@ -32,6 +32,8 @@ from openevent.local.functions import load_module
 from openevent.runtime.context import LocalContext
 from openevent.state import open_store
 
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
+
 WORKER = Path(__file__).with_name("audit_worker.py")
 
 

@@ -24,6 +24,8 @@ from openevent.guard.runner import GuardCallbackError
 from openevent.local.functions import load_module
 from openevent.runtime.context import LocalContext
 
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
+
 PROTECT_PROD = [{"name": "protected", "action": "deny", "when": {"workspace.id": {"in": [PROD]}}}]
 PROTECT_TAGGED = [{"name": "protect-tag", "action": "deny", "when": {"workspace.tag_keys": {"contains": "protect"}}}]
 

@@ -41,6 +41,8 @@ from openevent.quality import forward
 from openevent.quality.sls import DEFAULT_POLICY as SLS_POLICY
 from openevent.state import open_store
 
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
+
 WORKER = Path(__file__).with_name("dq_worker.py")
 SLACK_PATH = "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
 ALL_SENT = {"chat:dingtalk": "sent", "webhook": "sent", "sls": "sent"}

@@ -4,7 +4,9 @@
 rerun count; ``GetNode`` the priority, baseline and program type; ``GetInstanceLog`` an
 excerpt (error lines first, then the last lines, size-capped). Every call is optional and
 failure-tolerant: a failed call adds a note to the alert (``GetInstance failed: …``) and the
-alert goes out with what is known. Recoveries skip the log.
+alert goes out with what is known. Recoveries skip the log. Together the calls take at most
+``enrichment.budget_share`` (half) of the time the invocation has left for ordinary work: a
+DataWorks that hangs costs the alert its details, never its delivery.
 
 Example:
     >>> log_excerpt("a\\nERROR boom\\nb\\nc", lines=2, error_lines=5, max_bytes=200)
@@ -19,6 +21,7 @@ from typing import Any
 
 from openevent.alerting.alert import Alert
 from openevent.alerting.config import EnrichmentConfig
+from openevent.delivery.budget import DEFAULT_TIMEOUT_S, Budget, activate, current_budget
 from openevent.events.fields import ascii_int
 from openevent.runtime.logging import get_logger
 
@@ -66,12 +69,19 @@ class Enricher:
         if not getattr(client, "can_send", True):
             alert.notes.append("enrichment skipped: no DataWorks credentials")
             return
-        if alert.instance_id is not None:
-            self._instance(client, alert)
-        if alert.node_id is not None:
-            self._node(client, alert)
-        if alert.instance_id is not None and self.cfg.log and not alert.is_recovery:
-            self._log(client, alert)
+        with activate(self._share()):  # the calls below draw their timeouts and retries from it
+            if alert.instance_id is not None:
+                self._instance(client, alert)
+            if alert.node_id is not None:
+                self._node(client, alert)
+            if alert.instance_id is not None and self.cfg.log and not alert.is_recovery:
+                self._log(client, alert)
+
+    def _share(self) -> Budget:
+        """``budget_share`` of what the invocation has left for ordinary work (the sends keep the rest)."""
+        current = current_budget()
+        left = current.available() if current is not None else DEFAULT_TIMEOUT_S
+        return Budget(timeout_s=max(0.05, left * self.cfg.budget_share), margin_s=0.0)
 
     def _call(self, alert: Alert, what: str, fn: Callable[[], Any]) -> Any:
         try:

@@ -63,12 +63,16 @@ class NodeStates:
 
 
 def is_audited(event: Event) -> bool:
-    """True when the auditor has a record shape for the event's type."""
-    return event.spec.name in ACTIONS
+    """True when the auditor has a record shape for the event's type.
+
+    Only a type the registry knows: an unknown one that merely ends like an audited one
+    (``dataworks:X:ProjectDeleted``, a typo) has no typed payload to build the record from.
+    """
+    return event.known and event.spec.name in ACTIONS
 
 
 def is_node_event(event: Event) -> bool:
-    return event.spec.name in NODE_EVENTS
+    return event.known and event.spec.name in NODE_EVENTS
 
 
 def node_id_of(event: Event) -> str | None:

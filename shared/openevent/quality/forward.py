@@ -300,7 +300,8 @@ class Forwarder:
                 continue
             rows.extend(self._deliver(key, name, dest, result, claim, budget))
         for row in rows:
-            level = self._log.warning if row["status"] in (UNDONE, "permanent") else self._log.info
+            # permanent: this destination will never get the result (retrying cannot help) — an error
+            level = {UNDONE: self._log.warning, "permanent": self._log.error}.get(row["status"], self._log.info)
             level("dq.forwarded", event_id=head["event_id"], **row)
         return {**head, "level": result.level, "blocking": result.blocking, "forwarded": rows}
 

@@ -64,6 +64,7 @@ class SlsWriter:
         except sls.SlsError as exc:
             text = str(exc).split(": ", 1)[-1]
             count = int(getattr(exc, "attempts", 1) or 1)
-            make = Outcome.retry if exc.transient else Outcome.permanent
+            # refused credentials are FC's to retry: its next invocation brings the role's rotated token
+            make = Outcome.retry if exc.transient or exc.credentials else Outcome.permanent
             return make(self.kind, code=exc.code, text=text).with_(receiver=self.name, attempts=count)
         return Outcome.sent(self.kind).with_(receiver=self.name, attempts=attempts)
