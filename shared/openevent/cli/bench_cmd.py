@@ -1,4 +1,4 @@
-"""``openevent bench parse|guard|notifier``: performance figures as JSON (last line)."""
+"""``openevent bench parse|guard|notifier|load``: performance figures as JSON (last line)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,21 @@ def register(sub: Any) -> None:
         p.add_argument("--rounds", type=int, default=7)
         p.add_argument("--loops", type=int, default=None, help="iterations per round")
         p.set_defaults(func=_runner(module))
+    load = bsub.add_parser("load", help="the local bus with the fakes under a tenant's mixed load: lost, "
+                                        "duplicated, p50/p99 per function")
+    load.add_argument("--events", type=int, default=5000, help="distinct events (default 5000)")
+    load.add_argument("--rate", type=float, default=200.0, help="events posted per second (default 200)")
+    load.add_argument("--duplicates", action="store_true", help="post every event twice, out of order")
+    load.add_argument("--state", default=None, help="a redis:// URL instead of the shared SQLite file")
+    load.set_defaults(func=_load)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from openevent.bench.load_bench import run
+
+    figures = run(events=args.events, rate=args.rate, duplicates=args.duplicates, state_url=args.state)
+    print_json(figures, compact=True)
+    return 0 if figures["lost"]["total"] == 0 and figures["duplicated"]["total"] == 0 else 1
 
 
 def _runner(module: str) -> Any:
