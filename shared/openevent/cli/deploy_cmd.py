@@ -56,6 +56,10 @@ def register(subparsers: Any) -> None:
     build.add_argument("--python-version", default="3.10",
                        help="target Python: 3.10 = FC python3.10 (manylinux wheels, default); "
                             "this interpreter's version = runnable on this machine")
+    build.add_argument("--no-bytecode", dest="bytecode", action="store_false",
+                       help="ship sources only (default: every module's pyc, compiled by the target's Python)")
+    build.add_argument("--interpreter", metavar="PATH",
+                       help="the target-version Python that compiles the bytecode (default: found on PATH or pyenv)")
     build.add_argument("--out", default="build", help="output folder (default build, relative to --root)")
     build.add_argument("--root", default=".", help="repository root holding functions/ (default .)")
     build.set_defaults(func=_run_build)
@@ -138,7 +142,8 @@ def _run_rules(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from openevent.deploy.build import build
 
-    print_json(build(args.root, args.out, args.functions, python_version=args.python_version))
+    print_json(build(args.root, args.out, args.functions, python_version=args.python_version,
+                     bytecode=args.bytecode, interpreter=args.interpreter))
     return 0
 
 

@@ -4,7 +4,15 @@ A package is the function's folder (``index.py``, ``config.yaml``, …) + the ``
 (without the parts no function imports: :data:`EXCLUDED_SUBPACKAGES`) + exactly the third-party
 packages listed in ``functions/<function>/requirements.txt``, at the versions pinned by the root
 ``requirements.txt`` (used as pip constraints). FC puts the code root ``/code`` on ``sys.path``, so
-everything is installed at the root of the folder.
+everything is installed at the root of the folder. A requirement line ending in ``--no-deps``
+installs that package without the dependencies it declares (``aliyun-log-python-sdk`` declares
+elasticsearch, dateparser … for APIs no function calls); the function's requirements then list
+exactly the ones its code path imports. Parts of third-party packages that are never imported
+(:data:`PRUNED`: type stubs, unused optional accelerators) are left out.
+
+Every ``.py`` is shipped with its bytecode (:mod:`openevent.deploy.bytecode`), compiled by an
+interpreter of the target version into unchecked-hash ``__pycache__/*.cpython-3XX.pyc``: FC's
+``/code`` is read-only, so without them every cold start compiles every module again.
 
 By default the dependencies are installed for FC's ``python3.10`` runtime (``manylinux2014_x86_64``,
 CPython 3.10 wheels only), whatever machine runs the build. Packages published only as source
@@ -12,11 +20,17 @@ CPython 3.10 wheels only), whatever machine runs the build. Packages published o
 this machine, which the cross-platform install can then use. A ``python_version`` other than FC's
 that equals this interpreter's version builds for this machine instead (importable and runnable
 here); FC's own version is always built for FC, also on a Python 3.10 machine (whose own wheels
-could need a newer glibc than FC's manylinux2014).
+could need a newer glibc than FC's manylinux2014). pip itself runs on an interpreter of the target
+version when one is found (the one that compiles the bytecode): pip evaluates dependencies'
+environment markers for the interpreter running it, so a 3.11 pip would leave out what 3.10 needs
+(redis's ``async-timeout; python_full_version < "3.11.3"``). Each report names it (``pip_python``).
 
-The output is deterministic: files are written in sorted order, ``__pycache__``/``*.pyc`` and pip's
-``bin/`` scripts (absolute shebangs) are removed, and every mtime is set to :data:`FIXED_MTIME`, so
-an unchanged function produces an identical zip when Serverless Devs uploads it.
+The output is deterministic: files are written in sorted order, any ``__pycache__``/``*.pyc`` but
+the build's own and pip's ``bin/`` scripts (absolute shebangs) are removed, the pycs record
+``/code/<path>`` as their source and no mtime, and every mtime is set to :data:`FIXED_MTIME`, so an
+unchanged function produces an identical zip when Serverless Devs uploads it. Each report gives
+the package's size unpacked (``bytes``) and as Serverless Devs uploads it (``zip_bytes``, deflate),
+and its top-level parts by size.
 
 Example:
     >>> import tempfile
@@ -31,11 +45,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openevent.deploy.bytecode import BytecodeError, compile_tree, find_interpreter, interpreter_version
 from openevent.errors import OpenEventError
 
 FUNCTIONS_DIR = "functions"
@@ -50,6 +66,17 @@ EXCLUDED_SUBPACKAGES = ("bench", "cli", "deploy", "local")
 EXCLUDED_LIBRARY_FILES = ("__main__.py",)
 _JUNK_DIRS = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests")
 _JUNK_SUFFIXES = (".pyc", ".pyo")
+NO_DEPS = "--no-deps"
+PRUNED: tuple[tuple[str, str], ...] = (
+    ("**/*.pyi", "type stubs: read by type checkers, never imported"),
+    ("yaml/_yaml.*", "libyaml binding: openevent loads YAML with yaml.safe_load (pure Python SafeLoader); "
+                     "yaml falls back when it is absent"),
+    ("yaml/cyaml.py", "the libyaml loaders and dumpers (need _yaml), never used"),
+    ("_yaml", "PyYAML's old top-level alias of yaml._yaml"),
+    ("lz4/frame", "lz4's frame format: aliyun.log compresses PutLogs bodies with lz4.block only"),
+)
+"""``(glob, why)``: third-party files no function imports (or uses), removed from every package."""
+LARGEST = 8
 
 
 class BuildError(OpenEventError):
@@ -93,27 +120,58 @@ def discover_functions(root: str | os.PathLike[str]) -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / "index.py").is_file())
 
 
-def read_requirements(path: str | os.PathLike[str]) -> list[str]:
-    """Requirement lines of a requirements file (comments and blanks dropped).
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement line: the pip specifier and whether its declared dependencies are skipped."""
+
+    spec: str
+    no_deps: bool = False
+
+
+def parse_requirements(path: str | os.PathLike[str]) -> list[Requirement]:
+    """The requirements of a requirements file; a line ending in ``--no-deps`` skips that package's dependencies.
 
     Example:
         >>> import pathlib, tempfile
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
-        >>> _ = p.write_text("# deps\\npydantic\\n\\nsqlglot==30.30.0  # sql\\n")
-        >>> read_requirements(p)
-        ['pydantic', 'sqlglot==30.30.0']
+        >>> _ = p.write_text("pydantic\\naliyun-log-python-sdk --no-deps  # PutLogs only\\n")
+        >>> parse_requirements(p)
+        [Requirement(spec='pydantic', no_deps=False), Requirement(spec='aliyun-log-python-sdk', no_deps=True)]
     """
-    lines = []
+    requirements = []
     for raw in Path(path).read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            lines.append(line)
-    return lines
+        words = raw.split("#", 1)[0].split()
+        if not words:
+            continue
+        options = [w for w in words if w.startswith("--")]
+        if set(options) - {NO_DEPS}:
+            raise BuildError(f"{path}: {raw.strip()!r}: the only option a requirement line takes is {NO_DEPS}")
+        requirements.append(Requirement(" ".join(w for w in words if not w.startswith("--")), NO_DEPS in options))
+    return requirements
+
+
+def read_requirements(path: str | os.PathLike[str]) -> list[str]:
+    """Requirement specifiers of a requirements file (comments, blanks and ``--no-deps`` dropped).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.txt"
+        >>> _ = p.write_text("# deps\\npydantic\\n\\nsqlglot==30.30.0  # sql\\nsix --no-deps\\n")
+        >>> read_requirements(p)
+        ['pydantic', 'sqlglot==30.30.0', 'six']
+    """
+    return [requirement.spec for requirement in parse_requirements(path)]
 
 
 def build(root: str | os.PathLike[str], out: str | os.PathLike[str], functions: Sequence[str] = (),
-          python_version: str = FC_PYTHON_VERSION) -> list[dict[str, Any]]:
-    """Build ``out/<function>/`` for each function (all when ``functions`` is empty); one report each."""
+          python_version: str = FC_PYTHON_VERSION, *, bytecode: bool = True,
+          interpreter: str | None = None) -> list[dict[str, Any]]:
+    """Build ``out/<function>/`` for each function (all when ``functions`` is empty); one report each.
+
+    ``bytecode`` (default on) ships every module's pyc, compiled by ``interpreter`` (default: the
+    one :func:`~openevent.deploy.bytecode.find_interpreter` finds for ``python_version``; a missing
+    one is a :class:`BuildError` naming the fix, raised before anything is installed).
+    """
     root_path = Path(root).resolve()
     available = discover_functions(root_path)
     names = list(functions) or available
@@ -126,6 +184,8 @@ def build(root: str | os.PathLike[str], out: str | os.PathLike[str], functions: 
         raise BuildError(f"{constraints} is missing: it pins the versions of every function's dependencies")
     requirements = {name: _function_requirements(root_path, name) for name in names}
     target = Target.for_version(python_version)
+    compiler = _compiler(python_version, interpreter) if bytecode else None
+    pip_python = _pip_python(python_version, compiler or interpreter)
     out_path = Path(out)
     if not out_path.is_absolute():
         out_path = root_path / out_path
@@ -133,38 +193,93 @@ def build(root: str | os.PathLike[str], out: str | os.PathLike[str], functions: 
     with tempfile.TemporaryDirectory(prefix="openevent-build-") as scratch:
         wheelhouse = Path(scratch) / "wheelhouse"
         if target.platform is not None:
-            union = sorted({req for reqs in requirements.values() for req in reqs})
-            _pip(["wheel", "--wheel-dir", str(wheelhouse), "-c", str(constraints), *union])
-        return [_build_one(root_path, name, requirements[name], out_path, target, constraints, wheelhouse)
-                for name in names]
+            # only the listed packages (built into wheels when published as source): their
+            # dependencies are resolved for the target by the install, not for this interpreter
+            union = sorted({req.spec for reqs in requirements.values() for req in reqs})
+            _pip(["wheel", "--no-deps", "--wheel-dir", str(wheelhouse), "-c", str(constraints), *union],
+                 pip_python)
+        reports = [_build_one(root_path, name, requirements[name], out_path, target, constraints, wheelhouse,
+                              compiler, Path(scratch), pip_python)
+                   for name in names]
+    for report in reports:
+        report["pip_python"] = pip_python
+    return reports
 
 
-def _function_requirements(root: Path, name: str) -> list[str]:
+def _pip_python(python_version: str, interpreter: str | None) -> str:
+    """The Python that runs pip: one of the target version when it has pip, since pip evaluates the
+    environment markers of dependencies (``async-timeout; python_full_version < "3.11.3"``) for the
+    interpreter running it, whatever ``--python-version`` says; else this one."""
+    if "{}.{}".format(*sys.version_info[:2]) == python_version:
+        return sys.executable
+    candidate = interpreter
+    if candidate is None:
+        try:
+            candidate = find_interpreter(python_version)
+        except BytecodeError:
+            return sys.executable
+    done = subprocess.run([candidate, "-m", "pip", "--version"], capture_output=True, text=True, check=False)
+    return candidate if done.returncode == 0 else sys.executable
+
+
+def _compiler(python_version: str, interpreter: str | None) -> str:
+    if interpreter is not None:
+        found = interpreter_version(interpreter)
+        if found != python_version:
+            what = f"Python {found}" if found else "not a Python that runs"
+            raise BuildError(f"--interpreter {interpreter} is {what}, not the target {python_version}: "
+                             "its bytecode would not be the target's")
+        return interpreter
+    try:
+        return find_interpreter(python_version)
+    except BytecodeError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _function_requirements(root: Path, name: str) -> list[Requirement]:
     path = root / FUNCTIONS_DIR / name / REQUIREMENTS
     if not path.is_file():
         raise BuildError(f"{path} is missing: list the function's runtime dependencies there (names only)")
-    return read_requirements(path)
+    return parse_requirements(path)
 
 
-def _build_one(root: Path, name: str, requirements: list[str], out: Path, target: Target,
-               constraints: Path, wheelhouse: Path) -> dict[str, Any]:
+def _build_one(root: Path, name: str, requirements: list[Requirement], out: Path, target: Target,
+               constraints: Path, wheelhouse: Path, compiler: str | None, scratch: Path,
+               pip_python: str) -> dict[str, Any]:
     staging = out / f".{name}.partial"
     final = out / name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    if requirements:
-        args = ["install", "--target", str(staging), "--no-compile", "--no-warn-script-location",
-                "-c", str(constraints), *target.pip_args()]
-        if target.platform is not None:
-            args += ["--find-links", str(wheelhouse)]
-        _pip([*args, *requirements])
+    args = ["install", "--no-compile", "--no-warn-script-location", "-c", str(constraints), *target.pip_args()]
+    if target.platform is not None:
+        args += ["--find-links", str(wheelhouse)]
+    with_deps = [req.spec for req in requirements if not req.no_deps]
+    without_deps = [req.spec for req in requirements if req.no_deps]
+    if with_deps:
+        _pip([*args, "--target", str(staging), *with_deps], pip_python)
+    if without_deps:
+        # pip's --target would skip a top-level folder that exists (a shared namespace such as aliyun/):
+        # install apart, then merge file by file
+        apart = scratch / f"{name}.no-deps"
+        shutil.rmtree(apart, ignore_errors=True)
+        _pip([*args, "--no-deps", "--target", str(apart), *without_deps], pip_python)
+        _merge(apart, staging)
     shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts with this machine's shebang
     _copy_tree(_library_dir(root), staging / "openevent", exclude_top=EXCLUDED_SUBPACKAGES + EXCLUDED_LIBRARY_FILES)
     _copy_tree(root / FUNCTIONS_DIR / name, staging)
     _clean(staging)
+    compiled = None
+    if compiler is not None:
+        try:
+            compiled = compile_tree(staging, compiler)
+        except BytecodeError as exc:
+            raise BuildError(str(exc)) from None
+    _fix_mtimes(staging)
     shutil.rmtree(final, ignore_errors=True)
     staging.rename(final)
-    return _report(name, final, target, requirements)
+    report = _report(name, final, target, [req.spec for req in requirements])
+    report["bytecode"] = compiled.as_dict() if compiled is not None else None
+    return report
 
 
 def _library_dir(root: Path) -> Path:
@@ -189,12 +304,36 @@ def _copy_tree(source: Path, dest: Path, exclude_top: Iterable[str] = ()) -> Non
         shutil.copyfile(path, target)
 
 
+def _merge(source: Path, dest: Path) -> None:
+    """Move ``source``'s files into ``dest``; a file both hold must be identical (same wheel, same version)."""
+    for path in sorted(source.rglob("*")):
+        if path.is_dir() or path.relative_to(source).parts[0] == "bin":
+            continue
+        target = dest / path.relative_to(source)
+        if target.exists():
+            if target.read_bytes() != path.read_bytes():
+                raise BuildError(f"{target.relative_to(dest)} comes from two different distributions: "
+                                 "list the package once, with or without --no-deps")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+
+
 def _clean(folder: Path) -> None:
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.is_dir() and path.name == "__pycache__":
             shutil.rmtree(path)
         elif path.is_file() and path.suffix in _JUNK_SUFFIXES:
             path.unlink()
+    for pattern, _why in PRUNED:
+        for path in sorted(folder.glob(pattern), reverse=True):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+
+def _fix_mtimes(folder: Path) -> None:
     for path in [folder, *folder.rglob("*")]:
         os.utime(path, (FIXED_MTIME, FIXED_MTIME), follow_symlinks=False)
 
@@ -207,21 +346,60 @@ def _report(name: str, folder: Path, target: Target, requirements: list[str]) ->
             files += 1
             top = path.relative_to(folder).parts[0]
             sizes[top] = sizes.get(top, 0) + path.stat().st_size
+    ordered = dict(sorted(sizes.items(), key=lambda item: (-item[1], item[0])))
     return {
         "function": name, "path": str(folder), "python_version": target.python_version,
         "platform": target.platform or "local", "requirements": requirements, "files": files,
-        "bytes": sum(sizes.values()),
-        "sizes": dict(sorted(sizes.items(), key=lambda item: (-item[1], item[0]))),
+        "bytes": sum(sizes.values()), "zip_bytes": zipped_size(folder),
+        "largest": [[part, size] for part, size in list(ordered.items())[:LARGEST]],
+        "sizes": ordered,
     }
 
 
-def _pip(args: list[str]) -> None:
-    command = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "--no-input", "--quiet"]
+class _Counter:
+    """A write-only, unseekable stream that only counts what is written to it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def write(self, data: bytes) -> int:
+        self.count += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def zipped_size(folder: str | os.PathLike[str]) -> int:
+    """Bytes of ``folder`` zipped with deflate, as Serverless Devs uploads a code folder (nothing is written).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.txt").write_text("x" * 10000)
+        >>> 0 < zipped_size(d) < 10000
+        True
+    """
+    base = Path(folder)
+    counter = _Counter()
+    with zipfile.ZipFile(counter, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(base).as_posix())
+    return counter.count
+
+
+def _pip(args: list[str], python: str = sys.executable) -> None:
+    command = [python, "-m", "pip", *args, "--disable-pip-version-check", "--no-input", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-8:])
         raise BuildError(f"pip {args[0]} failed (exit {done.returncode}):\n{tail}")
 
 
-__all__ = ["EXCLUDED_SUBPACKAGES", "FC_PLATFORM", "FC_PYTHON_VERSION", "BuildError", "Target",
-           "build", "discover_functions", "read_requirements"]
+__all__ = ["EXCLUDED_SUBPACKAGES", "FC_PLATFORM", "FC_PYTHON_VERSION", "NO_DEPS", "PRUNED", "BuildError",
+           "Requirement", "Target", "build", "discover_functions", "parse_requirements", "read_requirements",
+           "zipped_size"]
