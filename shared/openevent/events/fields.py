@@ -23,30 +23,63 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
-import pydantic_core
-from pydantic import BeforeValidator, Field
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 
-def _split_ids(value: Any) -> Any:
-    if isinstance(value, str):
-        return [_id(p) for p in value.split(",") if p.strip()]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    return value
+def _split_text(value: str) -> list[int | str]:
+    parts = value.split(",")
+    if value.isascii() and value.replace(",", "").isdigit():  # the usual "1,2,3": ints at C speed
+        try:
+            return list(map(int, parts))
+        except ValueError:  # an empty part, or more digits than int() converts
+            pass
+    return [_id(p) for p in parts if p.strip()]
 
 
-def _maybe_json(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if text[:1] in ("[", "{"):
-            # pydantic-core's decoder, as for the message itself: nesting past its recursion limit,
-            # numbers past every range and lone surrogates are refused (ValueError) — ``json.loads``
-            # raised RecursionError on ``"[[[…"`` and let ``"\ud800"`` through to break UTF-8 later
-            try:
-                return pydantic_core.from_json(text)
-            except ValueError:
-                return value
-    return value
+def _one_id(value: int) -> list[int | str]:
+    return [value]
+
+
+# Union branch labels: pydantic-core puts them in error locations. ``openevent.events.parse`` drops
+# the errors of the branches that only catch other input kinds (NOISE_LABELS) and the labels themselves
+# (LOC_LABELS), so an error reads ``data.taskIds.0: …`` as it would without the union.
+IDS_LIST, IDS_TEXT, IDS_ONE = "ids:list", "ids:text", "ids:one"
+JSON_TEXT, JSON_VALUE = "json:text", "json:value"
+# the monitor alert union (openevent.events.models.monitor): the alarmType-tagged union of the known
+# shapes, then the "other" alert, which refuses a known tag with KNOWN_TAG_ERROR
+ALERT_KNOWN, ALERT_OTHER, KNOWN_TAG_ERROR = "alert:known", "alert:other", "alarm_type_known"
+NOISE_LABELS = frozenset({IDS_TEXT, IDS_ONE, JSON_TEXT})
+LOC_LABELS = frozenset({IDS_LIST, JSON_VALUE, ALERT_KNOWN, ALERT_OTHER})
+
+
+class _CsvIdsSchema:
+    """A JSON array of ids validated in pydantic-core (no Python call); a comma-separated string
+    or a single number is converted by a small function (the only Python on this field)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.union_schema([
+            (handler(source), IDS_LIST),
+            (core_schema.no_info_after_validator_function(_split_text, core_schema.str_schema(strict=True)),
+             IDS_TEXT),
+            (core_schema.no_info_after_validator_function(_one_id, core_schema.int_schema(strict=True)), IDS_ONE),
+        ], mode="left_to_right")
+
+
+# pydantic-core's decoder, as for the message itself: nesting past its recursion limit, numbers past
+# every range and lone surrogates are refused, and the text is kept (``json.loads`` raised RecursionError
+# on ``"[[[…"`` and let ``"\ud800"`` through to break UTF-8 later). Only text that starts (after
+# whitespace) with ``[`` or ``{`` is decoded; ``"123"`` and ``"null"`` stay text.
+_JSON_TEXT = core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=r"^\s*[\[{]"),
+                                       core_schema.json_schema()])
+
+
+class _JsonInSchema:
+    """JSON text decoded inside pydantic-core, in the same pass as the message (no Python call)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.union_schema([(_JSON_TEXT, JSON_TEXT), (core_schema.any_schema(), JSON_VALUE)],
+                                        mode="left_to_right")
 
 
 def _id(value: Any) -> Any:
@@ -86,8 +119,8 @@ def log_unreadable(field: str, value: Any, expected: str) -> None:
                                            value_type=type(value).__name__)
 
 
-CsvIds = Annotated[list[int | str], BeforeValidator(_split_ids)]
-JsonIn = Annotated[Any, BeforeValidator(_maybe_json)]
+CsvIds = Annotated[list[int | str], _CsvIdsSchema()]
+JsonIn = Annotated[Any, _JsonInSchema()]
 # validated in pydantic-core without Python callbacks (a hot path): an int when the value
 # reads as one ("10001" -> 10001), else the text as sent (masked ids such as "9***4")
 Id = Annotated[int | str, Field(union_mode="left_to_right")]

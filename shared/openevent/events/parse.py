@@ -11,10 +11,14 @@ is decoded; its ``id`` and ``type`` are read from its first bytes (:func:`scan_h
 scan), so the error still names them and a guard can answer it. Invalid JSON is scanned the same
 way.
 
-Speed: for a single CloudEvent in bytes, the ``type`` is located without decoding the
-JSON, and pydantic-core then decodes and validates the whole message in one pass
-(``model_validate_json``) with the model of that type; the parsed ``type`` is checked
-against the guess, and anything unusual falls back to the general path.
+Speed: bytes are decoded and validated by pydantic-core in one pass, with the model(s) their
+event types name, found without decoding the JSON: a single CloudEvent with its type's
+``Event`` class (``model_validate_json``), a batch array with a list of the ``type``-tagged union
+of the types it names (one validator per set of types, built once), the FC-extension shape with
+:class:`~openevent.events.envelope.FcExtensionMessage` of its ``eventType``. The result is
+checked against the guess (the parsed ``type``, the class of every item); anything unusual, and
+every error, takes the general path (decode, then validate each object), which gives the precise
+message, so both paths return the same events.
 
 Example:
     >>> ev = parse(b'{"id":"1","source":"acs.dataworks","type":"dataworks:InstanceStatusChanges:'
@@ -27,14 +31,23 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Annotated, Any, NamedTuple
 
 import pydantic_core
-from pydantic import ValidationError
+from pydantic import GetCoreSchemaHandler, TypeAdapter, ValidationError
+from pydantic_core import core_schema
 
 from openevent.errors import EventParseError
-from openevent.events.envelope import Event, typed_event_class
+from openevent.events.envelope import (
+    FC_EXTENSION_KEYS,
+    Event,
+    FcExtensionMessage,
+    fc_message_class,
+    typed_event_class,
+)
+from openevent.events.fields import ALERT_KNOWN, ALERT_OTHER, KNOWN_TAG_ERROR, LOC_LABELS, NOISE_LABELS
 from openevent.events.registry import BY_EVENT_CODE, REGISTRY, SOURCE
 
 _FC_SHAPE_KEYS = ("messageId", "messageBody")
@@ -46,26 +59,18 @@ HEAD_SCAN_BYTES = 64 * 1024
 
 def parse(raw: bytes | bytearray | str | Mapping[str, Any] | list[Any]) -> Event | list[Event]:
     """Parse one message: an :class:`Event` for an object, a list of events for a batch array."""
-    if type(raw) is bytes or isinstance(raw, bytearray | str):
+    if type(raw) is bytes or isinstance(raw, (bytearray, str)):  # a tuple is faster here
         data = raw if type(raw) is bytes else (raw.encode(errors="surrogatepass") if isinstance(raw, str)
                                                else bytes(raw))
-        limit = max_event_bytes()
+        limit = _max_event_bytes()
         if len(data) > limit:
             head = scan_head(data)
             raise EventParseError(f"the message is {len(data)} bytes, more than the {limit} accepted "
                                   f"({MAX_EVENT_BYTES_ENV}); it was not parsed",
                                   message_id=head.message_id, event_type=head.event_type)
-        # fast path: locate the type without decoding, then decode+validate in one pass
-        pos = data.find(b'"dataworks:')
-        if pos > 7:
-            entry = _FAST_CLASSES[data[pos + 1:data.find(b'"', pos + 1)]]
-            if entry is not None and data[pos - 8:pos].endswith((b'"type":', b'"type": ')):
-                try:
-                    event = entry[0].model_validate_json(data)
-                    if event.type == entry[1]:
-                        return event
-                except ValidationError:
-                    pass  # the general path below produces the precise error
+        fast = _parse_fast(data)
+        if fast is not None:
+            return fast
         try:
             decoded = pydantic_core.from_json(data)
         except ValueError as exc:
@@ -134,6 +139,24 @@ def max_event_bytes(env: Mapping[str, str] | None = None) -> int:
     text = (os.environ if env is None else env).get(MAX_EVENT_BYTES_ENV, "")
     number = int(text) if text.strip().isdigit() and len(text) < 19 else 0
     return number if number > 0 else DEFAULT_MAX_EVENT_BYTES
+
+
+_ENVIRON = os.environ
+# os.environ.get() costs ~0.6 us when the variable is unset (a KeyError inside _Environ), a tenth of a
+# small message's parse: read CPython's own mapping (posix: bytes keys) when it has one, and convert
+# the text once per value
+_ENV_DATA: Mapping[Any, Any] | None = getattr(_ENVIRON, "_data", None)
+_ENV_KEY: Any = getattr(_ENVIRON, "encodekey", lambda key: key)(MAX_EVENT_BYTES_ENV)
+_limit_cache: list[Any] = [None, DEFAULT_MAX_EVENT_BYTES]
+
+
+def _max_event_bytes() -> int:
+    if _ENV_DATA is None or os.environ is not _ENVIRON:
+        return max_event_bytes()
+    raw = _ENV_DATA.get(_ENV_KEY)
+    if raw != _limit_cache[0]:
+        _limit_cache[:] = [raw, max_event_bytes()]
+    return int(_limit_cache[1])
 
 
 class Head(NamedTuple):
@@ -214,23 +237,155 @@ def _scalar_text(token: bytes | None) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
-class _FastClasses(dict[bytes, "tuple[type[Event], str] | None"]):
-    """Type bytes → (typed event class, type), filled on first use; ``None`` for unknown types.
+class _FastClasses(dict[bytes, "tuple[Callable[[bytes], Any], str] | None"]):
+    """Type bytes → (``validate_json`` of the typed event class, type), filled on first use.
 
-    A wrong guess (the first ``dataworks:`` string is another member's value, or nested data
-    has its own ``type``) is harmless: the parsed ``type`` is compared with the expected one
-    and a mismatch or a validation error takes the general path.
+    ``None`` for what is not a ``dataworks:`` type name. A wrong guess (the first ``dataworks:``
+    string is another member's value, or nested data has its own ``type``) is harmless: the
+    parsed ``type`` is compared with the expected one and a mismatch or a validation error
+    takes the general path. An unknown ``dataworks:`` type shares the generic class.
     """
 
-    def __missing__(self, key: bytes) -> tuple[type[Event], str] | None:
+    def __missing__(self, key: bytes) -> tuple[Callable[[bytes], Any], str] | None:
         etype = key.decode("utf-8", "replace")
-        entry = (typed_event_class(etype), etype) if etype in REGISTRY else None
+        known = etype in REGISTRY or _GENERIC_TYPE.fullmatch(key) is not None
+        entry = (typed_event_class(etype).__pydantic_validator__.validate_json, etype) if known else None
         if len(self) < 256:  # bounded: unknown junk must not grow it without limit
             self[key] = entry
         return entry
 
 
+_GENERIC_TYPE = re.compile(rb"dataworks:[A-Za-z0-9]{1,100}:[A-Za-z0-9]{1,100}")
 _FAST_CLASSES = _FastClasses()
+_LEADING_SPACE = re.compile(rb"[ \t\n\r]*")
+_EVENT_TYPE_VALUE = re.compile(rb'"eventType"[ \t\n\r]*:[ \t\n\r]*"([a-zA-Z0-9-]{1,100})"')
+_TYPE_VALUE = re.compile(rb'"type"[ \t\n\r]*:[ \t\n\r]*"(dataworks:[A-Za-z0-9:]{1,200})"')
+MAX_BATCH_TYPES = 8
+"""A batch naming more types than this (or a type the registry does not know) is validated item by item."""
+
+
+def _parse_fast(data: bytes) -> Event | list[Event] | None:
+    """Decode and validate ``data`` in one pydantic-core pass, or ``None``: the general path decides."""
+    first = data[:1]
+    if first != b"{":
+        start = _LEADING_SPACE.match(data).end()  # type: ignore[union-attr]  # matches the empty string too
+        first = data[start:start + 1]
+        if first == b"[":
+            return _parse_batch_fast(data)
+        if first != b"{":
+            return None
+    pos = data.find(b'"dataworks:')
+    if pos > 7:
+        entry = _FAST_CLASSES[data[pos + 1:data.find(b'"', pos + 1)]]
+        if entry is not None and data[pos - 8:pos].endswith((b'"type":', b'"type": ')):
+            try:
+                event: Event = entry[0](data)
+            except ValidationError:
+                return None  # the general path produces the precise error
+            return event if event.type == entry[1] else None
+    return _parse_fc_extension_fast(data) if b'"messageBody"' in data else None
+
+
+class _FcEntry(NamedTuple):
+    validate_json: Callable[[bytes], Any]  # of the FcExtensionMessage class of the code
+    template: Event  # an event of the type, the same fields set as the dict path's: copied, then filled
+    code: str
+
+
+class _FcClasses(dict[bytes, "_FcEntry | None"]):
+    """``eventType`` bytes → what the FC-extension fast path needs; ``None`` for codes the registry lacks."""
+
+    def __missing__(self, key: bytes) -> _FcEntry | None:
+        code = key.decode("ascii")
+        etype = BY_EVENT_CODE.get(code)
+        entry = None
+        if etype is not None:
+            template = typed_event_class(etype).model_construct(
+                _fields_set={"specversion", "id", "source", "type", "data", "datacontenttype", "fc_extension"},
+                specversion="1.0", id="", source="acs.dataworks", type=etype, datacontenttype="application/json",
+                data=None)
+            entry = _FcEntry(fc_message_class(etype).__pydantic_validator__.validate_json, template, code)
+        if len(self) < 256:
+            self[key] = entry
+        return entry
+
+
+_FC_CLASSES = _FcClasses()
+
+
+def _parse_fc_extension_fast(data: bytes) -> Event | None:
+    match = _EVENT_TYPE_VALUE.search(data)
+    entry = _FC_CLASSES[match.group(1)] if match is not None else None
+    if entry is None:
+        return None
+    try:
+        msg: FcExtensionMessage = entry.validate_json(data)
+    except ValidationError:
+        return None
+    mid = msg.message_id
+    if msg.event_type != entry.code or mid == "":  # a nested eventType was found first; an empty id
+        return None
+    given = msg.model_fields_set
+    # the event the dict path validates from {"specversion": "1.0", "id": …, "source", "type", "data",
+    # "datacontenttype", "fc_extension"}: every part is validated already (the payload by the message
+    # model), so a copy of the type's template gets them without a second validation of the envelope
+    event = entry.template.__copy__()
+    fields = event.__dict__
+    fields["id"] = mid if type(mid) is str else str(mid)
+    fields["data"] = msg.message_body
+    fields["fc_extension"] = {wire: getattr(msg, name) for wire, name in FC_EXTENSION_KEYS if name in given}
+    return event
+
+
+def _parse_batch_fast(data: bytes) -> list[Event] | None:
+    # the usual batch holds one type: try the first one named, then every type the bytes name
+    pos = data.find(b'"dataworks:')
+    if pos < 0:
+        return None
+    first = frozenset((data[pos + 1:data.find(b'"', pos + 1)],))
+    events = _validate_batch(data, first)
+    if events is None:
+        types = frozenset(_TYPE_VALUE.findall(data))
+        if types != first and 0 < len(types) <= MAX_BATCH_TYPES:
+            events = _validate_batch(data, types)
+    return events
+
+
+def _validate_batch(data: bytes, types: frozenset[bytes]) -> list[Event] | None:
+    entry = _batch_adapter(types)
+    if entry is None:
+        return None
+    validate_json, classes = entry
+    try:
+        events: list[Event] = validate_json(data)
+    except ValidationError:
+        return None
+    for event in events:  # the tag read and the ``type`` validated could differ (a duplicate key)
+        if classes.get(event.type) is not type(event):
+            return None
+    return events
+
+
+class _TaggedEvents:
+    """A non-empty JSON array of events, each validated with the class its ``type`` names (a tagged union)."""
+
+    def __init__(self, classes: Mapping[str, type[Event]]) -> None:
+        self.classes = classes
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        choices: dict[Any, core_schema.CoreSchema] = {
+            etype: handler.generate_schema(cls) for etype, cls in self.classes.items()}
+        return core_schema.list_schema(core_schema.tagged_union_schema(choices, discriminator="type"), min_length=1)
+
+
+@lru_cache(maxsize=64)
+def _batch_adapter(types: frozenset[bytes]) -> tuple[Callable[[bytes], Any], dict[str, type[Event]]] | None:
+    """The validator of a batch of these types (``None`` unless the registry knows them all), built once."""
+    names = {t.decode("utf-8", "replace") for t in types}
+    if not names <= REGISTRY.keys():
+        return None
+    classes = {etype: typed_event_class(etype) for etype in sorted(names)}
+    return TypeAdapter(Annotated[Any, _TaggedEvents(classes)]).validate_json, classes
 
 
 def _from_fc_extension(obj: Mapping[str, Any], prefix: str) -> dict[str, Any]:
@@ -262,25 +417,48 @@ def _from_fc_extension(obj: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def _convert(exc: ValidationError, prefix: str, message_id: str | None, etype: str) -> EventParseError:
-    err = exc.errors(include_url=False)[0]
-    loc = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    field = _join(prefix, _clean_loc(loc))
+    errors = _relevant(exc.errors(include_url=False))
+    err = errors[0]
+    field = _join(prefix, ".".join(str(p) for p in _clean_loc(err["loc"])))
     problem = err["msg"]
     if err["type"] == "missing":
         problem = "is required"
     elif "input" in err and not isinstance(err["input"], dict | list):
         problem = f"{problem} (got {err['input']!r})"
-    extra = len(exc.errors()) - 1
+    extra = len(errors) - 1
     if extra > 0:
         problem += f" (and {extra} more problem{'s' if extra > 1 else ''})"
     return EventParseError(problem, field=field, message_id=message_id, event_type=etype)
 
 
-def _clean_loc(loc: str) -> str:
-    # discriminated unions put the tag in the path: data.SLA_ALERT.baselineId -> data.baselineId
-    for tag in (".SLA_ALERT", ".TOPIC_ALERT", ".REMIND_ALERT", ".other"):
-        loc = loc.replace(tag, "")
-    return loc
+def _relevant(errors: list[Any]) -> list[Any]:
+    """The errors that say what is wrong, without those of union branches meant for other input kinds.
+
+    A comma-separated-ids field reports the array branch's error (the text and single-number
+    branches only say "not a string"/"not an integer"); a monitor alert reports its own shape's
+    errors when its tag is known, else those of the "other" alert.
+    """
+    kept = [e for e in errors if not any(isinstance(p, str) and p in NOISE_LABELS for p in e["loc"])]
+    if any(e["type"] == KNOWN_TAG_ERROR for e in kept):
+        kept = [e for e in kept if ALERT_OTHER not in e["loc"]]
+    else:
+        kept = [e for e in kept if ALERT_KNOWN not in e["loc"]]
+    return kept or errors
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
+    """The location as a field path: no validator or union-branch labels, no discriminator tags."""
+    out: list[Any] = []
+    skip_tag = False
+    for part in loc:
+        if skip_tag:  # the tagged union puts the tag in the path: data.SLA_ALERT.baselineId -> data.baselineId
+            skip_tag = False
+            continue
+        if isinstance(part, str) and (part in LOC_LABELS or part.startswith("function-")):
+            skip_tag = part == ALERT_KNOWN
+            continue
+        out.append(part)
+    return out
 
 
 def _raise_missing(obj: Mapping[str, Any], key: str, prefix: str, message_id: Any) -> None:

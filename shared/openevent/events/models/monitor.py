@@ -3,16 +3,30 @@
 ``MonitorAlertPayload`` is a discriminated union: baseline (``SLA_ALERT``), event
 (``TOPIC_ALERT``) and rule (``REMIND_ALERT``, node or resource-group unit) alerts; an
 alarm type the docs do not list parses as :class:`OtherAlert` instead of failing.
+
+The tag is the string field ``alarmType`` (``Literal`` on each model), read by pydantic-core
+itself, so the JSON is validated in one pass without a Python call; only a message whose tag is
+missing or unknown tries :class:`OtherAlert` next (and :class:`OtherAlert` refuses the three
+known tags, so a broken baseline alert is reported as one, not taken as "other").
+
+Example:
+    >>> from pydantic import TypeAdapter
+    >>> alerts = TypeAdapter(MonitorAlertPayload)
+    >>> type(alerts.validate_json(b'{"alarmType": "SLA_ALERT", "baselineId": 7}')).__name__
+    'BaselineAlert'
+    >>> type(alerts.validate_json(b'{"alarmType": "NEW_ALERT", "x": 1}')).__name__
+    'OtherAlert'
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 from openevent.events.codes import BaselineStatus, InstanceStatus, RemindType, RemindUnit
-from openevent.events.fields import CsvIds, Id, Stamp
+from openevent.events.fields import ALERT_KNOWN, ALERT_OTHER, KNOWN_TAG_ERROR, CsvIds, Id, Stamp
 from openevent.events.models.base import Payload
 
 
@@ -60,16 +74,24 @@ class OtherAlert(Payload):
     alarm_type: str | None = None
 
 
-def _alarm_tag(value: Any) -> str:
-    kind = value.get("alarmType", value.get("alarm_type")) if isinstance(value, dict) else getattr(
-        value, "alarm_type", None)
-    return kind if kind in ("SLA_ALERT", "TOPIC_ALERT", "REMIND_ALERT") else "other"
+KNOWN_ALARM_TYPES = ("SLA_ALERT", "TOPIC_ALERT", "REMIND_ALERT")
 
 
-MonitorAlertPayload = Annotated[
-    Annotated[BaselineAlert, Tag("SLA_ALERT")]
-    | Annotated[EventAlert, Tag("TOPIC_ALERT")]
-    | Annotated[RuleAlert, Tag("REMIND_ALERT")]
-    | Annotated[OtherAlert, Tag("other")],
-    Discriminator(_alarm_tag),
-]
+def _not_a_known_alarm(alert: OtherAlert) -> OtherAlert:
+    # runs only when the tagged union failed: a known tag means its own model's error is the real one
+    if alert.alarm_type in KNOWN_ALARM_TYPES:
+        raise PydanticCustomError(KNOWN_TAG_ERROR, "a known alarm type is not an other alert")
+    return alert
+
+
+class _AlertUnion:
+    """``alarmType``-tagged union of the three documented shapes, then :class:`OtherAlert`."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        known = handler.generate_schema(
+            Annotated[BaselineAlert | EventAlert | RuleAlert, Discriminator("alarm_type")])
+        other = core_schema.no_info_after_validator_function(_not_a_known_alarm, handler.generate_schema(OtherAlert))
+        return core_schema.union_schema([(known, ALERT_KNOWN), (other, ALERT_OTHER)], mode="left_to_right")
+
+
+MonitorAlertPayload = Annotated[BaselineAlert | EventAlert | RuleAlert | OtherAlert, _AlertUnion()]
