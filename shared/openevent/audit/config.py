@@ -110,11 +110,24 @@ class RetryConfig(_Section):
     backoff_s: float = Field(default=0.2, ge=0)
 
 
+DEFAULT_NODE_TTL_DAYS = 30.0
+"""How long the auditor keeps a node's last state when ``state.node_ttl_days`` is not set: a node
+unchanged for longer gets a diff against nothing on its next change (its record has no ``before``)."""
+
+
 class StateConfig(_Section):
     """How long the auditor remembers: node states, and each event's claim (its built records and
-    the sinks that stored them)."""
+    the sinks that stored them).
 
-    node_ttl_days: float | None = Field(default=None, gt=0, description="null: keep node states forever")
+    Example:
+        >>> StateConfig().node_ttl_days, StateConfig(node_ttl_days=None).node_ttl_days
+        (30.0, None)
+    """
+
+    node_ttl_days: float | None = Field(
+        default=DEFAULT_NODE_TTL_DAYS, gt=0,
+        description="how long a node's last state is kept after its last change (default 30 days); "
+                    "null, set explicitly: forever (a memory:// store still bounds it by its size and default TTL)")
     dedup_ttl_days: float = Field(default=7.0, gt=0, description="must exceed EventBridge's 1-day retry horizon")
 
 

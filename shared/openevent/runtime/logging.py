@@ -25,14 +25,18 @@ import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, merge_contextvars
 
 from openevent.runtime.context import function_name_of, request_id_of
-from openevent.runtime.redact import redact
+from openevent.runtime.redact import redact_fields
 
 _configured_stream: str | None = None
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: mask secrets in every key and value of the event dict."""
-    return redact(dict(event_dict))  # type: ignore[no-any-return]
+    """structlog processor: mask secrets in every key and value of the event dict.
+
+    The event dict is structlog's own per-line copy, so it is masked in place; values the caller
+    passed (nested dicts, lists) are never modified, only replaced by masked copies when needed.
+    """
+    return redact_fields(event_dict)
 
 
 class _StreamFactory:

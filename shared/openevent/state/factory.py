@@ -41,12 +41,17 @@ def open_store(url: str | None = None, *, env: Mapping[str, str] | None = None, 
     Example:
         >>> open_store(env={"OPENEVENT_STATE_URL": "memory://"}).add_once("event:1", ttl_s=60)
         True
+        >>> open_store("memory://?max_entries=10000&default_ttl_s=3600").max_entries
+        10000
     """
     parsed = parse_state_url(state_url_from_env(env) if url is None else url)
     if parsed.scheme == "memory":
-        from openevent.state.memory import MemoryStore
+        from openevent.state.memory import DEFAULT_MAX_ENTRIES, DEFAULT_TTL_S, MemoryStore
 
-        return MemoryStore(clock=clock, prefix=prefix)
+        ttl = parsed.default_ttl_s
+        return MemoryStore(clock=clock, prefix=prefix,
+                           max_entries=DEFAULT_MAX_ENTRIES if parsed.max_entries is None else parsed.max_entries,
+                           default_ttl_s=DEFAULT_TTL_S if ttl is None else (ttl or None))
     if parsed.scheme == "sqlite":
         from openevent.state.sqlite import SqliteStore
 

@@ -1,6 +1,8 @@
 """Parsing ``OPENEVENT_STATE_URL`` into the settings of one backend.
 
-* ``memory://`` — this process only (the default);
+* ``memory://`` — this process only (the default), bounded: ``memory://?max_entries=N`` caps the
+  keys it keeps (default 100,000) and ``default_ttl_s=S`` is the expiry of entries written without
+  one (default 30 days; ``0``: none), see :mod:`openevent.state.memory`;
 * ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` — the text after
   ``sqlite:///`` is the path, as in SQLAlchemy (so an absolute path has four slashes);
 * ``redis://[[user]:password@]host[:port][/db]`` and ``rediss://…`` (TLS). The password is
@@ -16,14 +18,16 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from openevent.errors import ConfigError
 from openevent.runtime.redact import MASK, redact_text, register_secret
 
 STATE_URL_ENV = "OPENEVENT_STATE_URL"
 DEFAULT_STATE_URL = "memory://"
-_EXPECTED = "memory://, sqlite:///path, redis://host:port/db or rediss://host:port/db"
+_EXPECTED = ("memory://[?max_entries=N&default_ttl_s=S], sqlite:///path, redis://host:port/db "
+             "or rediss://host:port/db")
+_MEMORY_OPTIONS = ("max_entries", "default_ttl_s")
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,17 @@ class StateURL:
     db: int = 0
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    max_entries: int | None = None
+    """memory: the size bound (``None``: the store's default)."""
+    default_ttl_s: float | None = None
+    """memory: the TTL of entries written without one (``None``: the store's default; ``0``: no expiry)."""
 
     def __repr__(self) -> str:
         password = None if self.password is None else MASK
+        memory = "".join(f", {name}={getattr(self, name)!r}" for name in _MEMORY_OPTIONS
+                         if getattr(self, name) is not None)
         return (f"StateURL(scheme={self.scheme!r}, path={self.path!r}, host={self.host!r}, "
-                f"port={self.port!r}, db={self.db!r}, username={self.username!r}, password={password!r})")
+                f"port={self.port!r}, db={self.db!r}, username={self.username!r}, password={password!r}{memory})")
 
 
 def _bad(url: str, problem: str) -> ConfigError:
@@ -54,6 +64,8 @@ def parse_state_url(url: str) -> StateURL:
     Example:
         >>> parse_state_url("sqlite:///.openevent/state.db").path
         '.openevent/state.db'
+        >>> parse_state_url("memory://?max_entries=10000").max_entries
+        10000
     """
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{STATE_URL_ENV}: empty state URL (expected {_EXPECTED})")
@@ -63,14 +75,41 @@ def parse_state_url(url: str) -> StateURL:
     if not sep:
         raise _bad(url, "missing '://'")
     if scheme == "memory":
-        if rest.strip("/"):
-            raise _bad(url, "memory:// takes nothing after the scheme")
-        return StateURL(scheme="memory")
+        return _parse_memory(url, rest)
     if scheme == "sqlite":
         return _parse_sqlite(url, rest)
     if scheme in ("redis", "rediss"):
         return _parse_redis(url, scheme)
     raise _bad(url, f"unknown scheme {scheme!r}")
+
+
+def _parse_memory(url: str, rest: str) -> StateURL:
+    where, _, query = rest.partition("?")
+    if where.strip("/"):
+        raise _bad(url, "memory:// takes nothing after the scheme but ?max_entries=N&default_ttl_s=S")
+    try:
+        options = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)))
+    except ValueError:
+        raise _bad(url, "malformed query string") from None
+    unknown = sorted(set(options) - set(_MEMORY_OPTIONS))
+    if unknown:
+        raise _bad(url, f"unknown memory:// option {unknown[0]!r} (known: {', '.join(_MEMORY_OPTIONS)})")
+    max_entries: int | None = None
+    if "max_entries" in options:
+        text = options["max_entries"].strip().replace("_", "")
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise _bad(url, f"max_entries must be a positive integer, got {options['max_entries']!r}")
+        max_entries = int(text)
+    default_ttl_s: float | None = None
+    if "default_ttl_s" in options:
+        try:
+            default_ttl_s = float(options["default_ttl_s"])
+        except ValueError:
+            default_ttl_s = -1.0
+        if not (0 <= default_ttl_s < float("inf")):
+            raise _bad(url, f"default_ttl_s must be non-negative seconds (0: no expiry), "
+                            f"got {options['default_ttl_s']!r}")
+    return StateURL(scheme="memory", max_entries=max_entries, default_ttl_s=default_ttl_s)
 
 
 def _parse_sqlite(url: str, rest: str) -> StateURL:
