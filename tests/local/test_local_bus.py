@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +173,107 @@ def test_the_server_answers_500_for_a_crash_and_keeps_serving(tmp_path, monkeypa
             assert requests.get(f"{server.url}/healthz", timeout=10).json() == {"ok": True}
         finally:
             server.stop()
+
+
+# -- keep-alive: one connection carries many requests ------------------------------------------------
+def _connect(server: BusServer) -> http.client.HTTPConnection:
+    host, port = server.url.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=30)
+
+
+def _ask(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any, http.client.HTTPResponse]:
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read()), response
+
+
+def test_several_requests_over_one_connection_each_get_their_answer(served) -> None:  # type: ignore[no-untyped-def]
+    server, _ = served
+    conn = _connect(server)
+    download = json.dumps(sample_event("dataworks:ResourcesDownload:DownloadResources",
+                                       {"data.dataRowSize": "2000000"})).encode()
+    delete = json.dumps(sample_event("dataworks:ProjectChange:DeleteProject", {"data.projectId": 20002})).encode()
+
+    first = _ask(conn, "POST", "/", download)
+    sock = conn.sock
+    health = _ask(conn, "GET", "/healthz")
+    second = _ask(conn, "POST", "/events", delete)
+
+    assert first[1]["results"][0]["functions"][0]["result"]["decision"] == "FAIL"
+    assert health[:2] == (200, {"ok": True})
+    assert second[1]["results"][0]["functions"][0]["result"]["decision"] == "OK"
+    assert conn.sock is sock and not second[2].will_close  # the same socket all along
+    conn.close()
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [("POST", "/", b"{not json", 400),
+                                                                 ("POST", "/nowhere", b'{"a": 1}', 404),
+                                                                 ("GET", "/nowhere", b"", 404)])
+def test_an_error_answer_leaves_the_connection_usable(served, method, path, body, status) -> None:  # type: ignore[no-untyped-def]
+    server, _ = served
+    conn = _connect(server)
+
+    refused = _ask(conn, method, path, body)
+    sock = conn.sock
+    after = _ask(conn, "GET", "/healthz")
+
+    assert refused[0] == status and "error" in refused[1] and int(refused[2].headers["Content-Length"]) > 0
+    assert after[:2] == (200, {"ok": True}) and conn.sock is sock
+    conn.close()
+
+
+@pytest.mark.parametrize(("headers", "status"), [({"Content-Length": str(9 * 1024 * 1024)}, 413),
+                                                 ({"Content-Length": "many"}, 400),
+                                                 ({"Transfer-Encoding": "chunked"}, 411)])
+def test_a_body_the_server_does_not_read_closes_the_connection(served, headers, status) -> None:  # type: ignore[no-untyped-def]
+    server, stack = served
+    conn = _connect(server)
+    conn.putrequest("POST", "/")
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+
+    assert response.status == status and answer["error"]
+    assert response.headers["Connection"] == "close" and response.will_close
+    assert stack.callbacks() == []
+    conn.close()
+
+
+def test_an_idle_kept_alive_connection_does_not_hold_up_another_client(served) -> None:  # type: ignore[no-untyped-def]
+    server, _ = served
+    idle = _connect(server)
+    assert _ask(idle, "GET", "/healthz")[0] == 200  # open, answered, kept alive and left idle
+
+    other = _connect(server)
+    assert _ask(other, "GET", "/healthz")[:2] == (200, {"ok": True})
+    idle.close()
+    other.close()
+
+
+def test_send_posts_several_files_over_one_connection(served, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server, stack = served
+    files = []
+    for i, project in enumerate((20002, 10001)):
+        path = tmp_path / f"event{i}.json"
+        path.write_text(json.dumps(sample_event("dataworks:ProjectChange:DeleteProject", {"data.projectId": project})))
+        files.append(str(path))
+
+    out = run_cli("send", "--url", server.url, *files)
+
+    assert out.code == 0, out.err
+    assert [a["results"][0]["functions"][0]["result"]["decision"] for a in out.json()] == ["OK", "FAIL"]
+    assert [c["check_result"] for c in stack.callbacks()] == ["OK", "FAIL"]
+
+
+def test_send_reports_an_unreachable_bus_as_a_clear_error(run_cli) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = run_cli("send", "--url", f"http://127.0.0.1:{port}", stdin=b"{}")
+    assert out.code == 2 and "cannot reach" in out.err and "openevent serve" in out.err

@@ -245,8 +245,6 @@ DQ_ROBOTS = {"chat:dq-dingtalk": "bench-dq-dt", "chat:dq-feishu": "bench-dq-fs",
 def run(events: int = 5000, rate: float = 200.0, duplicates: bool = False, *, seed: int = 7,
         senders: int = 16, state_url: str | None = None, **_ignored: Any) -> dict[str, Any]:
     """Run the load and return the figures (see the module docstring)."""
-    import requests
-
     from openevent.local.fake_sls import SLS_DEMO_KEY_ID, SLS_DEMO_KEY_SECRET, FakeSls
     from openevent.local.stack import LocalStack
 
@@ -263,7 +261,7 @@ def run(events: int = 5000, rate: float = 200.0, duplicates: bool = False, *, se
         if state_url:
             env["OPENEVENT_STATE_URL"] = state_url
         with _BusProcess(env, _per_function_env(stack, sls.endpoint), Path(tmp)) as bus:
-            elapsed = _send(bus.url, order, rate, senders, requests)
+            elapsed = _send(bus.url, order, rate, senders)
             flushes = bus.flush_digests()
             failures, timings = bus.failures(), bus.timings()
         figures = _figures(mix, stack, sls, failures, timings, Path(env["OPENEVENT_AUDIT_JSONL"]))
@@ -363,9 +361,13 @@ def _serve_bus(state_dir: str) -> None:
         server.stop()
 
 
-def _send(url: str, order: list[Sent], rate: float, senders: int, requests: Any) -> float:
-    """Post ``order`` at ``rate``/s from ``senders`` threads; record each answer and its round trip."""
+def _send(url: str, order: list[Sent], rate: float, senders: int) -> float:
+    """Post ``order`` at ``rate``/s from ``senders`` threads, each over its own kept-alive connection;
+    record each answer and its round trip."""
+    from openevent.local.bus_client import BusClient
+
     local = threading.local()
+    clients: list[BusClient] = []
     started = time.perf_counter()
 
     def post(i: int) -> None:
@@ -374,17 +376,21 @@ def _send(url: str, order: list[Sent], rate: float, senders: int, requests: Any)
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = requests.Session()
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = BusClient(url, timeout=600)
+            clients.append(client)
         t0 = time.perf_counter()
-        answer = session.post(url, data=json.dumps(item.event).encode(), timeout=600,
-                              headers={"Content-Type": "application/json"})
+        status, body = client.post(json.dumps(item.event).encode())
         item.e2e_ms.append((time.perf_counter() - t0) * 1000)
-        item.answers.append(answer.json() if answer.status_code == 200 else {"error": answer.text[:300]})
+        item.answers.append(json.loads(body) if status == 200 else {"error": body[:300].decode("utf-8", "replace")})
 
-    with ThreadPoolExecutor(max_workers=senders) as pool:
-        list(pool.map(post, range(len(order))))
+    try:
+        with ThreadPoolExecutor(max_workers=senders) as pool:
+            list(pool.map(post, range(len(order))))
+    finally:
+        for client in clients:
+            client.close()
     return time.perf_counter() - started
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from openevent.cli._io import print_json, read_input
+from openevent.errors import OpenEventError
 
 
 def register(sub: Any) -> None:
@@ -17,10 +18,13 @@ def register(sub: Any) -> None:
     serve.add_argument("--state-dir", default=".openevent", help="state (sqlite), audit trail")
     serve.add_argument("--dataworks-port", type=int, default=8765,
                        help="port of the fake DataWorks OpenAPI (default 8765; 0 = any free port)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="bus processes sharing the port, each with its own function instances (default 1)")
     serve.set_defaults(func=cmd_serve)
 
     send = sub.add_parser("send", help="post events (a CloudEvent or an array) to a running `openevent serve`")
-    send.add_argument("file", nargs="?", default="-", metavar="FILE|-")
+    send.add_argument("file", nargs="*", default=["-"], metavar="FILE|-",
+                      help="one body per file, all over one kept-alive connection (several: a JSON array of answers)")
     send.add_argument("--url", default="http://127.0.0.1:8080")
     send.set_defaults(func=cmd_send)
 
@@ -41,7 +45,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from openevent.runtime.logging import configure_logging
 
     configure_logging("stderr", force=True)
+    if args.workers < 1:
+        raise OpenEventError(f"--workers must be at least 1, got {args.workers}")
     with LocalStack(args.state_dir, dataworks_port=args.dataworks_port) as stack:
+        if args.workers > 1:
+            return _serve_workers(args, stack)
         bus = LocalBus(template=args.template, env=stack.env)
         server = BusServer(bus, stack, host=args.host, port=args.port)
         info = server.info()
@@ -64,25 +72,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_workers(args: argparse.Namespace, stack: Any) -> int:
+    from openevent.local.serve_workers import serve_with_workers
+
+    def listening(url: str) -> None:
+        print(f"openevent serve: listening on {url} (rules from {args.template}, {args.workers} worker processes); "
+              f"inbox {url}/inbox; Ctrl-C stops", file=sys.stderr)
+        print(f"  fake DataWorks OpenAPI: {stack.dataworks.endpoint} (extension code {stack.extension_code})",
+              file=sys.stderr)
+        print(f"  audit trail: {stack.audit_path}; state: {stack.env['OPENEVENT_STATE_URL']}", file=sys.stderr)
+
+    return serve_with_workers(stack, template=args.template, workers=args.workers, host=args.host, port=args.port,
+                              on_listening=listening)
+
+
 def cmd_send(args: argparse.Namespace) -> int:
-    import requests
+    import http.client
 
-    from openevent.errors import OpenEventError
+    from openevent.local.bus_client import BusClient, decode_answer
 
-    body = read_input(args.file)
+    bodies = [read_input(path) for path in args.file]
     try:
-        response = requests.post(args.url, data=body, headers={"Content-Type": "application/json"}, timeout=120)
-    except requests.RequestException as exc:
-        raise OpenEventError(
-            f"cannot reach {args.url}: {exc.__class__.__name__}; is `openevent serve` running?") from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {"error": response.text[:500]}
-    if response.status_code == 400:
-        raise OpenEventError(f"the bus refused the event: {answer.get('error')}")
-    print_json(answer)
-    return 0 if response.ok else 1
+        client = BusClient(args.url)
+    except ValueError as exc:
+        raise OpenEventError(str(exc)) from None
+    answers: list[Any] = []
+    ok = True
+    with client:
+        for body in bodies:
+            try:
+                status, data = client.post(body)
+            except (OSError, http.client.HTTPException) as exc:
+                raise OpenEventError(
+                    f"cannot reach {args.url}: {exc.__class__.__name__}; is `openevent serve` running?") from None
+            answer = decode_answer(data)
+            if status == 400:
+                raise OpenEventError(f"the bus refused the event: {answer.get('error')}")
+            answers.append(answer)
+            ok = ok and 200 <= status < 300
+    print_json(answers[0] if len(answers) == 1 else answers)
+    return 0 if ok else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -12,6 +12,11 @@ and an FC-like context; a handler that raises is retried (``max_retries``, defau
 FC's ``maxAsyncRetryAttempts``) with a short backoff, every attempt is recorded, and a
 failing function never stops the others or the bus.
 
+The bus may be called from several threads at once (``openevent serve`` answers each request on a
+thread of its own). Each function is one warm instance with s.yaml's ``instanceConcurrency: 1``:
+its invocations run one at a time, while invocations of different functions run at the same time,
+each seeing only its own environment (:func:`~openevent.local.invoke.function_env`).
+
 Example (delivering needs DataWorks for the guard's callback, e.g. :class:`~openevent.local.stack.LocalStack`):
     >>> from openevent.events import sample_event
     >>> bus = LocalBus(template=None, env={"OPENEVENT_STATE_URL": "memory://"})
@@ -75,7 +80,8 @@ class LocalBus:
 
     def __init__(self, *, template: str | Path | None = "s.yaml", env: Mapping[str, str] | None = None,
                  max_retries: int = 3, backoff_s: float = 0.05, timeout_s: int = 30,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_failure: Callable[[dict[str, Any]], None] | None = None) -> None:
         from openevent.deploy.routing import Route, routes_of
         from openevent.deploy.template import load_template
 
@@ -99,8 +105,11 @@ class LocalBus:
         self.timeout_s = timeout_s
         self.sleep = sleep
         self.failures: list[dict[str, Any]] = []
+        self.on_failure = on_failure
+        """Called with each failure as it is recorded (``openevent serve --workers`` collects them)."""
         self._handlers: dict[str, Handler] = {}  # one warm "FC instance" per function, owned by this bus
-        self._lock = threading.Lock()  # one invocation at a time: functions share this process's environment
+        self._locks: dict[str, threading.Lock] = {}  # per function: an instance runs one invocation at a time
+        self._locks_lock = threading.Lock()
 
     def route(self, event: Mapping[str, Any]) -> list[str]:
         """Names of the functions whose rules match ``event`` (a decoded CloudEvent), each once."""
@@ -115,6 +124,10 @@ class LocalBus:
         """Invoke every matched function with ``event``; failures are retried and recorded."""
         raw = json.dumps(event, ensure_ascii=False).encode()
         return [self._invoke(fn, raw, event) for fn in self.route(event)]
+
+    def _lock_for(self, function: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(function, threading.Lock())
 
     def _handler(self, function: str) -> Handler:
         if function not in self._handlers:
@@ -132,7 +145,7 @@ class LocalBus:
         attempts = 0
         while True:
             attempts += 1
-            with self._lock:
+            with self._lock_for(function):
                 outcome: InvokeResult = invoke(function, raw, env=self.env, timeout_s=self.timeout_s,
                                                handler=self._handler(function))
             if outcome.ok:
@@ -143,7 +156,10 @@ class LocalBus:
             self.sleep(self.backoff_s * 2 ** (attempts - 1))
         elapsed = round((time.perf_counter() - started) * 1000, 2)
         if not outcome.ok:
-            self.failures.append({"function": function, "event_id": event.get("id"), "type": event.get("type"),
-                                  "attempts": attempts, "errors": errors})
+            failure = {"function": function, "event_id": event.get("id"), "type": event.get("type"),
+                       "attempts": attempts, "errors": errors}
+            self.failures.append(failure)
+            if self.on_failure is not None:
+                self.on_failure(failure)
         return Delivery(function, outcome.ok, outcome.result, None if outcome.ok else errors[-1], attempts,
                         elapsed, errors)

@@ -12,7 +12,6 @@ Example (the guard calls DataWorks back, so this needs a DataWorks endpoint, e.g
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openevent.local.functions import Handler, default_config, load_handler
+from openevent.local.scoped_env import scoped
 from openevent.runtime.context import LocalContext
 from openevent.runtime.credentials import resolve_region
 
@@ -39,21 +39,24 @@ class InvokeResult:
 
 @contextmanager
 def function_env(function: str, config: str | None, env: Mapping[str, str] | None) -> Iterator[None]:
-    """Temporarily set the function's environment (config path, overrides), restoring it after."""
+    """Within the block, this thread sees the function's environment (config path, overrides).
+
+    The overrides are scoped to the invocation (:mod:`openevent.local.scoped_env`), never set in the
+    process's environment: invocations of different functions may run at the same time, each
+    seeing only its own values.
+
+    Example:
+        >>> import os
+        >>> with function_env("any", "/tmp/config.yaml", {"OPENEVENT_STATE_URL": "memory://"}):
+        ...     os.environ["OPENEVENT_CONFIG"], os.environ["OPENEVENT_STATE_URL"]
+        ('/tmp/config.yaml', 'memory://')
+    """
     changes: dict[str, str] = dict(env or {})
     cfg = config or changes.get("OPENEVENT_CONFIG") or default_config(function)
     if cfg:
         changes["OPENEVENT_CONFIG"] = str(cfg)
-    saved = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
+    with scoped(changes):
         yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
 
 
 def invoke(function: str, event: bytes, *, config: str | None = None, env: Mapping[str, str] | None = None,
@@ -64,9 +67,9 @@ def invoke(function: str, event: bytes, *, config: str | None = None, env: Mappi
     FC instance); passing ``handler`` (one loaded earlier) reuses that instance, as a warm FC
     instance does (the local bus keeps one per function).
     """
-    ctx = LocalContext(function_name=function, timeout_s=timeout_s, region=resolve_region())
     started = time.perf_counter()
     with function_env(function, config, env):
+        ctx = LocalContext(function_name=function, timeout_s=timeout_s, region=resolve_region())
         if handler is None:
             handler = load_handler(function, fresh=fresh or bool(config) or bool(env))
         try:
