@@ -42,10 +42,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openevent.alerting.config import QuietHours, RateLimit
 from openevent.state import Budget, StateStore
+
+if TYPE_CHECKING:  # the notifier's config models: the forwarder shares the budgets, not the config
+    from openevent.alerting.config import QuietHours, RateLimit
 
 DEFAULT_LIMITS: dict[str, list[tuple[int, float]]] = {
     "dingtalk": [(20, 60.0)],
@@ -83,7 +85,11 @@ def commit_repeat(store: StateStore, state_key: str, event_id: str, *, now: floa
 
 # -- daily cap -------------------------------------------------------------------------------
 def _daily_key(subject: str, now: float, quiet: QuietHours | None) -> str:
-    tz = (quiet or QuietHours(start="00:00", end="00:00")).tz
+    if quiet is None:
+        from openevent.alerting.config import QuietHours
+
+        quiet = QuietHours(start="00:00", end="00:00")
+    tz = quiet.tz
     return f"daily:{subject}:{datetime.fromtimestamp(now, tz).strftime('%Y%m%d')}"
 
 
@@ -142,6 +148,7 @@ def in_quiet_hours(now: float, quiet: QuietHours | None) -> bool:
     """True when ``now`` (epoch seconds) falls in the quiet period (which may span midnight).
 
     Example:
+        >>> from openevent.alerting.config import QuietHours
         >>> q = QuietHours(start="22:00", end="08:00", utc_offset="+00:00")
         >>> in_quiet_hours(23 * 3600, q), in_quiet_hours(12 * 3600, q)
         (True, False)

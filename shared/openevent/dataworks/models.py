@@ -34,7 +34,9 @@ def _str(value: Any) -> str | None:
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: a view's validator is built on its first use, not at import (a guard's first
+    # call reads one GetExtension answer; the other views would only cost its cold start)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
 

@@ -129,7 +129,13 @@ def read_document(path: str | os.PathLike[str]) -> Any:
             return json.loads(text)
         import yaml  # lazy: only functions with a config file pay for it
 
-        return yaml.safe_load(text)
+        # safe_load with libyaml's parser when the C extension is there (the same safe constructor,
+        # ~10x faster: 10-20 ms of a cold start for a shipped config)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except ValueError as exc:
         raise ConfigError(f"config file {p} is not valid JSON: {exc}") from exc
     except Exception as exc:  # yaml.YAMLError and friends
