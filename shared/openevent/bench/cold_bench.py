@@ -148,8 +148,10 @@ def prepare(package: Path, dest: Path, python: str) -> bool:
     shutil.copytree(package, dest, symlinks=True)
     compiled = False
     if not has_bytecode(dest):
+        # without PYTHON* variables: a PYTHONPYCACHEPREFIX would put the pycs outside the package
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
         subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                        str(dest)], check=True, capture_output=True)
+                        str(dest)], check=True, capture_output=True, env=env)
         compiled = True
     _set_writable(dest, False)
     return compiled
