@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import marshal
 import os
@@ -232,6 +231,17 @@ def _run_handler(folder: Path, python: str, tmp_path: Path, function: str,
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+def packaged_pyc(source: Path, cache_tag: str = sys.implementation.cache_tag) -> Path:
+    """The pyc a package ships beside ``source`` for ``cache_tag`` (``importlib.util.cache_from_source``
+    would follow a ``PYTHONPYCACHEPREFIX``, which CI sets on 3.10, to a folder outside the package)."""
+    return source.parent / "__pycache__" / f"{source.stem}.{cache_tag}.pyc"
+
+
+def ships_pyc(source: Path) -> bool:
+    """Whether the package ships a pyc of ``source`` for any interpreter (the FC build's are cpython-310)."""
+    return any((source.parent / "__pycache__").glob(f"{source.stem}.cpython-*.pyc"))
+
+
 @pytest.fixture
 def read_only_copy(tmp_path: Path) -> Iterator[Any]:
     """Copies a built package to tmp_path/code and makes it read-only, as FC's /code (writable again afterwards)."""
@@ -241,11 +251,13 @@ def read_only_copy(tmp_path: Path) -> Iterator[Any]:
         code = tmp_path / "code"
         shutil.copytree(folder, code, symlinks=True)
         if poison:  # unchecked-hash pycs are loaded without reading the source: a broken source proves it
+            poisoned = 0
             for source in code.rglob("*.py"):
-                if importlib.util.cache_from_source(str(source)) and Path(importlib.util.cache_from_source(
-                        str(source))).exists():
+                if ships_pyc(source):
                     with source.open("a", encoding="utf-8") as handle:
                         handle.write(POISON)
+                    poisoned += 1
+            assert poisoned > 0, "no source with a shipped pyc to poison"
         for path in [code, *code.rglob("*")]:
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
@@ -266,14 +278,14 @@ def test_every_module_ships_an_unchecked_hash_pyc_for_the_target(local_build: di
     sources = [p for p in folder.rglob("*.py") if str(p.relative_to(folder)) not in report["bytecode"]["failed"]]
     assert report["bytecode"]["compiled"] == len(sources) > 0
     for source in sources:
-        pyc = Path(importlib.util.cache_from_source(str(source)))
+        pyc = packaged_pyc(source)
         flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
         assert flags == 0b01, (source, flags)  # PEP 552: hash-based, source never checked
 
 
 def test_bytecode_records_the_fc_path_of_each_module_not_the_build_folder(local_build: dict[str, Any]) -> None:
     folder = Path(local_build[BYTECODE_FUNCTION]["path"])
-    pyc = Path(importlib.util.cache_from_source(str(folder / "openevent" / "errors.py")))
+    pyc = packaged_pyc(folder / "openevent" / "errors.py")
     code = marshal.loads(pyc.read_bytes()[16:])
     assert code.co_filename == "/code/openevent/errors.py"
 
