@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,7 +91,9 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Completed
 
 def outcome_of(run: subprocess.CompletedProcess[str], test: str) -> str:
     """The test's outcome in the run's summary (``ERROR`` when its teardown failed, whatever its call did)."""
-    found = {ln.split(" ", 1)[0] for ln in run.stdout.splitlines() if ln.endswith(f"::{test}")}
+    # a summary line is "OUTCOME path::test" and, where the terminal is wide enough, " - reason" after it
+    line = re.compile(rf"^(PASSED|FAILED|ERROR) \S+::{re.escape(test)}(?: - .*)?$")
+    found = {m.group(1) for m in map(line.match, run.stdout.splitlines()) if m}
     return "ERROR" if "ERROR" in found else "FAILED" if "FAILED" in found else "PASSED" if found else "?"
 
 
