@@ -286,12 +286,13 @@ def test_the_settings_are_asked_for_once_per_instance(dataworks, policy_file, ru
 
 
 def test_the_settings_are_refreshed_after_refresh_s(dataworks, policy_file, run) -> None:  # type: ignore[no-untyped-def]
-    policy_file(DENY_ALL, extension={"refresh_s": 0.2})
+    # 1 s leaves a loaded CI machine time for two runs before the refresh is due
+    policy_file(DENY_ALL, extension={"refresh_s": 1.0})
     register(dataworks)
     assert run(CHANGE, CHANGE.event(PROD))["rule"] == "deny-all"
     register(dataworks, {"extension.project.disabled": str(PROD)})
     assert run(CHANGE, CHANGE.event(PROD))["rule"] == "deny-all"  # still the cached settings
-    time.sleep(0.3)
+    time.sleep(1.1)
     assert run(CHANGE, CHANGE.event(PROD))["rule"] == "extension-disabled"
     assert requests(dataworks, "GetExtension") == 2
 
@@ -319,7 +320,8 @@ def test_a_failing_get_extension_without_settings_evaluates_the_rules(dataworks,
 
 
 def test_a_failing_get_extension_keeps_the_last_good_settings(dataworks, policy_file, run) -> None:  # type: ignore[no-untyped-def]
-    policy_file(DENY_ALL, extension={"refresh_s": 0.2})
+    # 1 s leaves a loaded CI machine time for two runs before the refresh is due
+    policy_file(DENY_ALL, extension={"refresh_s": 1.0})
     register(dataworks, {"extension.project.disabled": str(PROD)})
     assert run(CHANGE, CHANGE.event(PROD))["rule"] == "extension-disabled"
     time.sleep(0.3)
