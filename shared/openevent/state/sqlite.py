@@ -54,6 +54,8 @@ class SqliteStore(StateStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._busy: set[int] = set()  # ids of connections inside an operation right now
+        self._doomed: set[int] = set()  # busy when close() ran: closed by their thread when it is done
         self._writes = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,22 +82,46 @@ class SqliteStore(StateStore):
         return conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, marked busy while in use: :meth:`close` never frees it mid-statement.
+
+        Closing a connection another thread is executing on crashes the interpreter (a hung
+        operation a :class:`~openevent.state.bounded.BoundedStore` gave up on is still running).
+        """
         try:
             db = self._conn()
-            db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StateError(f"state database {self.path}: {exc}") from None
+        with self._all_lock:
+            self._busy.add(id(db))
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        try:
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
-            raise StateError(f"state database {self.path}: {exc}") from None
+        finally:
+            with self._all_lock:
+                self._busy.discard(id(db))
+                doomed = id(db) in self._doomed
+                self._doomed.discard(id(db))
+            if doomed:
+                with suppress(sqlite3.Error):
+                    db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._using() as db:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StateError(f"state database {self.path}: {exc}") from None
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                db.execute("ROLLBACK")
+                raise StateError(f"state database {self.path}: {exc}") from None
 
     @contextmanager
     def _write(self) -> Iterator[tuple[sqlite3.Connection, float]]:
@@ -164,8 +190,8 @@ class SqliteStore(StateStore):
 
     def _get(self, key: str) -> str | None:
         try:
-            row = self._conn().execute(f"SELECT value FROM kv WHERE key = ? AND {_LIVE}",
-                                       (key, self._clock())).fetchone()
+            with self._using() as db:
+                row = db.execute(f"SELECT value FROM kv WHERE key = ? AND {_LIVE}", (key, self._clock())).fetchone()
         except sqlite3.Error as exc:
             raise StateError(f"state database {self.path}: {exc}") from None
         return None if row is None else str(row[0])
@@ -229,10 +255,12 @@ class SqliteStore(StateStore):
             return self._sweep(db, now)
 
     def close(self) -> None:
-        """Close every connection this store opened (in any thread)."""
+        """Close every connection this store opened (in any thread); one in use is closed when its operation ends."""
         with self._all_lock:
             conns, self._all = self._all, []
-        for conn in conns:
+            idle = [conn for conn in conns if id(conn) not in self._busy]
+            self._doomed.update(id(conn) for conn in conns if id(conn) in self._busy)
+            self._local = threading.local()
+        for conn in idle:
             with suppress(sqlite3.Error):
                 conn.close()
-        self._local = threading.local()
