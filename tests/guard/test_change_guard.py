@@ -298,3 +298,34 @@ def test_a_warn_on_an_operation_center_event_goes_as_ok_with_the_warning_in_the_
     (callback,) = dataworks.callbacks_for(out["message_id"])
     assert (out["decision"], callback.action, callback.check_result) == ("WARN", "UpdateWorkbenchEventResult", "OK")
     assert callback.message.startswith("[WARN] [big-backfill] 7 days of data")
+
+
+# -- Data Quality ------------------------------------------------------------------------------------------
+CLONE_TASK = "dataworks:DqcCheck:CloneDataQualityEvaluationTask"
+UPDATE_TASK = "dataworks:DqcCheck:UpdateDataQualityEvaluationTask"
+
+
+def on_tables(event_type: str, *guids: str) -> dict[str, Any]:
+    event = sample_event(event_type)
+    targets = [{"databaseType": "maxcompute", "tableGuid": guid} for guid in guids]
+    if "targets" in event["data"]:
+        event["data"]["targets"] = targets
+    else:
+        event["data"]["target"] = targets[0]
+    return event
+
+
+@pytest.mark.parametrize("event_type", [UPDATE_TASK, CLONE_TASK])
+def test_changing_or_cloning_monitoring_onto_a_protected_table_fails(dataworks: FakeDataWorks, change: ModuleType,
+                                                                      event_type: str) -> None:
+    out = invoke(change, on_tables(event_type, "odps.sales_dw.dws_gmv_daily", "odps.sales_dw.dwd_orders"))
+
+    (callback,) = dataworks.callbacks_for(out["message_id"])
+    assert (out["decision"], out["rule"], callback.action) == ("FAIL", "protected-dq-tables", "CallbackExtension")
+    assert "sales_dw.dws_gmv_daily" in callback.message
+
+
+def test_cloning_monitoring_onto_other_tables_passes(dataworks: FakeDataWorks, change: ModuleType) -> None:
+    out = invoke(change, on_tables(CLONE_TASK, "odps.sales_dw.dwd_orders"))
+
+    assert [c.check_result for c in dataworks.callbacks_for(out["message_id"])] == ["OK"]
