@@ -19,14 +19,20 @@ from openevent.runtime.envcheck import VARIABLES
 
 NOTIFIER_CONFIG = "functions/instance_status_notifier/config.yaml"
 DOWNLOAD_POLICY = "functions/download_guard/config.yaml"
+EXTENSION_CODE = "0c1a2b3c4d5e6f708192a3b4c5d6e7f8"
 
 
 @pytest.fixture(autouse=True)
 def deploying_shell(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """A shell that exports none of the variables s.yaml reads (every default applies)."""
+    """A shell that exports none of the variables s.yaml reads (every default applies) but the extension code.
+
+    The code is what registering the extension gives (docs/deploy.md, step 6); without it a guard
+    could never answer, and the check refuses the deploy (tested below).
+    """
     names = set(re.findall(r"env\('([A-Z0-9_]+)'", S_YAML.read_text(encoding="utf-8")))
     for name in names | {v.name for v in VARIABLES} | {"OPENEVENT_FUNCTIONS_DIR", "FC_FUNCTION_NAME"}:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATAWORKS_EXTENSION_CODE", EXTENSION_CODE)
     return monkeypatch
 
 
@@ -61,10 +67,21 @@ def warnings(result: Any) -> list[str]:
 # --- the shipped tree ----------------------------------------------------------------------------
 
 
-def test_the_shipped_tree_passes(run_cli: Callable[..., Any]) -> None:
+def test_the_shipped_tree_passes_once_the_extension_code_is_exported(run_cli: Callable[..., Any]) -> None:
     result = run_cli("check", "--template", str(S_YAML))
     assert (result.code, errors(result)) == (0, [])
     assert result.json()["errors"] == 0 and result.json()["functions"] >= 6
+
+
+def test_a_guard_without_an_extension_code_is_refused_it_could_never_answer(
+        run_cli: Callable[..., Any], deploying_shell: pytest.MonkeyPatch) -> None:
+    deploying_shell.delenv("DATAWORKS_EXTENSION_CODE")
+    deploying_shell.setenv("DATAWORKS_EXTENSION_CODE_DOWNLOAD_GUARD", EXTENSION_CODE)
+    result = run_cli("check", "--template", str(S_YAML))
+    problems = [e for e in errors(result) if "DATAWORKS_EXTENSION_CODE: empty" in e]
+    assert result.code == 2 and len(problems) == 2  # the workspace and change guards; download_guard has its own
+    assert all("cannot answer DataWorks without its extension code" in e for e in problems)
+    assert not any("download_guard cannot answer" in e for e in problems)
 
 
 def test_the_shipped_tree_warns_about_memory_state_and_the_missing_failure_destination(
@@ -83,7 +100,6 @@ def test_a_shared_state_url_a_failure_destination_and_extension_codes_leave_no_w
     deploying_shell.setenv("OPENEVENT_STATE_URL", "rediss://:pw@r-bp1example.redis.rds.aliyuncs.com:6380/0")
     deploying_shell.setenv("OPENEVENT_VPC_CONFIG_FILE", "./deploy/vpc.example.json")
     deploying_shell.setenv("OPENEVENT_ASYNC_DESTINATION_FILE", "./deploy/async-destination.example.json")
-    deploying_shell.setenv("DATAWORKS_EXTENSION_CODE", "0c1a2b3c4d5e6f708192a3b4c5d6e7f8")
     result = check(run_cli, tree, "--strict")
     assert (result.code, result.err) == (0, "")
 
