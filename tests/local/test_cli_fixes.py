@@ -125,3 +125,25 @@ def test_audit_show_finds_the_trail_serve_and_demo_write(run_cli: Callable[..., 
     result = run_cli("audit", "show", "--json")
     assert result.code == 0, result.err
     assert len(result.json()) == 1 and "reading .openevent/audit.jsonl" in result.err
+
+
+def test_the_readmes_local_invoke_of_an_edited_policy_runs_as_written(run_cli: Callable[..., Any], tmp_path: Path,
+                                                                      plain_shell: pytest.MonkeyPatch) -> None:
+    """README "Local development": sample a big download, copy the policy, invoke against serve's fake."""
+    lines = [ln.split("#", 1)[0].split(">", 1) for ln in (ROOT / "README.md").read_text().splitlines()
+             if "d.json" in ln or "my-policy.yaml" in ln]
+    [(sample, out), (copy,), (invoke,)] = lines
+    assert copy.split() == ["cp", "functions/download_guard/config.yaml", "my-policy.yaml"]
+    (tmp_path / "my-policy.yaml").write_bytes((ROOT / copy.split()[1]).read_bytes())
+    plain_shell.chdir(tmp_path)
+    sampled = run_cli(*sample.split()[1:])
+    assert sampled.code == 0, sampled.err
+    (tmp_path / out.strip()).write_text(sampled.out)
+    with LocalStack(tmp_path / "state") as stack:
+        for assignment in stack.exports().removeprefix("export ").split():
+            name, _, value = assignment.partition("=")
+            plain_shell.setenv(name, value)
+        result = run_cli(*invoke.split()[1:])
+        assert result.code == 0, result.err
+        assert (result.json()["decision"], result.json()["rule"]) == ("FAIL", "row-limit")
+        assert [c["action"] for c in stack.callbacks()] == ["CallbackExtension"]
