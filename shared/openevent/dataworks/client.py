@@ -1,7 +1,9 @@
 """The DataWorks OpenAPI (2020-05-18) client: one signed RPC call with retries and a deadline.
 
-:class:`DataWorksClient` wraps ``aliyunsdkcore.client.AcsClient`` and the request classes of
-``aliyun-python-sdk-dataworks-public`` (both imported lazily, on the first call):
+:class:`DataWorksClient` sends the requests the SDK would send (:mod:`openevent.dataworks.signing`:
+the layout of ``aliyun-python-sdk-dataworks-public``'s request classes, signed by
+``aliyunsdkcore``'s RPC signer, imported on the first call) over kept-alive HTTP/1.1
+connections (:mod:`openevent.runtime.http`, one per thread and endpoint):
 
 * credentials from :func:`openevent.runtime.credentials.resolve_credentials` (AccessKey or STS);
 * region from :func:`openevent.runtime.credentials.resolve_region`;
@@ -11,7 +13,9 @@
   (:mod:`openevent.delivery.budget`): enrichment from its ordinary share, callbacks
   (``use_reserve=True``) from the reserve a guard keeps to answer; transient failures are
   retried by the one retry loop (:func:`openevent.delivery.retry.retry_call`);
-* ``Success: false`` in a 200 answer raises :class:`DataWorksApiError` like an HTTP error does.
+* ``Success: false`` in a 200 answer raises :class:`DataWorksApiError` like an HTTP error does;
+  error answers and network failures get the codes ``AcsClient`` would raise (the gateway's
+  ``Code``, ``InvalidAccessKeySecret`` for a wrong secret, ``SDK.HttpError`` for a network error).
 
 Without credentials the client cannot send (``can_send`` is false, ``dry_reason`` says why); a
 loopback ``DATAWORKS_ENDPOINT`` without credentials uses the key registered with
@@ -30,14 +34,11 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import importlib
+import http.client
 import json
-import logging
 import os
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,21 +46,20 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from openevent.dataworks.errors import DataWorksApiError, DataWorksNotConfiguredError
+from openevent.dataworks.signing import layout, sign_request
 from openevent.delivery.budget import Budget, context_timeout_s, current_budget
 from openevent.delivery.retry import Attempt, RetryPolicy, retry_call
 from openevent.errors import ConfigError
 from openevent.runtime.context import running_on_fc
 from openevent.runtime.credentials import Credentials, resolve_credentials, resolve_region
+from openevent.runtime.http import LOOPBACK, ConnectionPool
 from openevent.runtime.logging import get_logger
-from openevent.runtime.redact import redact_text, register_secret
+from openevent.runtime.redact import register_secret
 
-API_VERSION = "2020-05-18"
 PRODUCT = "dataworks-public"
-REQUEST_MODULE = "aliyunsdkdataworks_public.request.v20200518"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 
@@ -101,7 +101,7 @@ def regional_endpoint(region: str) -> str:
 
 def is_loopback(endpoint: str) -> bool:
     """True when ``endpoint`` points at this machine."""
-    return (urlsplit(endpoint).hostname or "") in _LOOPBACK
+    return (urlsplit(endpoint).hostname or "") in LOOPBACK
 
 
 @dataclass(frozen=True)
@@ -257,25 +257,24 @@ class DataWorksClient:
         return ApiResponse(action=action, body=body, attempts=attempts, elapsed_s=elapsed)
 
     def _attempt(self, action: str, params: Mapping[str, Any], timeout_s: float) -> dict[str, Any]:
-        from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
-
-        request = build_request(action, params)
-        request.set_endpoint(self.endpoint)
-        request.set_connect_timeout(max(0.05, min(self.connect_timeout_s, timeout_s)))
-        request.set_read_timeout(max(0.05, min(self.read_timeout_s, timeout_s)))
-        try:
-            raw = self._acs().do_action_with_exception(request)
-        except ServerException as exc:
-            raise DataWorksApiError(str(exc.get_error_code()), exc.get_error_msg(), action=action,
-                                    http_status=exc.get_http_status(),
-                                    request_id=exc.get_request_id()) from None
-        except ClientException as exc:
-            raise DataWorksApiError(str(exc.get_error_code()), exc.get_error_msg(), action=action) from None
-        return parse_body(action, raw)
-
-    def _acs(self) -> Any:
         assert self._credentials is not None
-        return _acs_client(self.region, self._credentials, direct=is_loopback(self.endpoint))
+        signed = sign_request(action, params, self._credentials, self.region)
+        try:
+            answer = _POOL.connection(self.endpoint).request(
+                signed.method, signed.path, signed.body, signed.headers,
+                connect_timeout=max(0.05, min(self.connect_timeout_s, timeout_s)),
+                read_timeout=max(0.05, min(self.read_timeout_s, timeout_s)))
+        except (OSError, http.client.HTTPException) as exc:  # what AcsClient reports as SDK.HttpError
+            where = urlsplit(self.endpoint).netloc
+            raise DataWorksApiError("SDK.HttpError", f"{where}: {type(exc).__name__}: {exc}",
+                                    action=action) from None
+        if not 200 <= answer.status < 300:
+            raise server_error(action, answer.status, answer.body, signed.string_to_sign)
+        return parse_body(action, answer.body)
+
+
+_POOL = ConnectionPool()
+"""Kept-alive connections to DataWorks, one per thread and endpoint: warm invocations reuse them."""
 
 
 _loopback_credentials: Credentials | None = None
@@ -294,26 +293,42 @@ def _classify(exc: BaseException) -> Attempt[dict[str, Any]]:
     return Attempt.permanent(exc)
 
 
-def build_request(action: str, params: Mapping[str, Any]) -> Any:
-    """An SDK request object for ``action`` (``<Action>Request``) with ``params`` set through its setters.
+def build_request(action: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """``(method, query, body)`` of ``action`` with ``params``, as the SDK's request class lays them out.
 
     Example:
-        >>> build_request("GetProject", {"ProjectId": 1}).get_ProjectId()
-        1
+        >>> build_request("GetProject", {"ProjectId": 1})
+        ('POST', {'ProjectId': 1}, {})
     """
+    return layout(action, params)
+
+
+def server_error(action: str, status: int, raw: bytes, string_to_sign: str) -> DataWorksApiError:
+    """The error of a non-2xx answer, coded as ``AcsClient`` codes it.
+
+    The gateway's ``Code``/``Message``/``RequestId`` (``SDK.UnknownServerError`` when the body is
+    not JSON); ``SignatureDoesNotMatch`` quoting our own string to sign means the secret is wrong.
+
+    Example:
+        >>> server_error("GetProject", 503, b"Service Unavailable", "").code
+        'SDK.UnknownServerError'
+    """
+    text = raw.decode("utf-8", "replace")
+    code, message, request_id = "SDK.UnknownServerError", f"ServerResponseBody: {text}", None
     try:
-        module = importlib.import_module(f"{REQUEST_MODULE}.{action}Request")
-    except ImportError as exc:
-        raise ValueError(f"unknown DataWorks action {action!r}") from exc
-    request = getattr(module, f"{action}Request")()
-    for name, value in params.items():
-        if value is None:
-            continue
-        setter = getattr(request, f"set_{name}", None)
-        if setter is None:
-            raise ValueError(f"{action} has no parameter {name!r}")
-        setter(value)
-    return request
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        code = str(body.get("Code") or code)
+        message = str(body.get("Message") or message)
+        request_id = body.get("RequestId")
+    if status == 400 and code == "SignatureDoesNotMatch" and ":" in message \
+            and message.split(":", 1)[1] == string_to_sign:
+        code, message = "InvalidAccessKeySecret", ("The AccessKeySecret is incorrect. "
+                                                   "Please check your AccessKeyId and AccessKeySecret.")
+    return DataWorksApiError(code, message, action=action, http_status=status,
+                             request_id=str(request_id) if request_id else None)
 
 
 def parse_body(action: str, raw: bytes | str) -> dict[str, Any]:
@@ -344,70 +359,8 @@ def parse_body(action: str, raw: bytes | str) -> dict[str, Any]:
 
 
 def _register_credentials(creds: Credentials) -> None:
-    # the SDK puts the token (URL-encoded) into the request URL, which shows up in network errors
+    # the token travels (URL-encoded) in the request URL, which could show up in an error text
     for value in (creds.access_key_secret, creds.security_token):
         if value:
             register_secret(value)
             register_secret(quote(value, safe=""))
-
-
-_acs_lock = threading.Lock()
-_acs_cache: dict[str, Any] = {}
-
-
-def _acs_client(region: str, creds: Credentials, *, direct: bool) -> Any:
-    """A cached AcsClient per (region, credentials): warm invocations reuse its connection pool."""
-    key = hashlib.sha256("\0".join([region, creds.access_key_id, creds.access_key_secret,
-                                    creds.security_token or "", str(direct)]).encode()).hexdigest()
-    with _acs_lock:
-        client = _acs_cache.get(key)
-        if client is None:
-            if len(_acs_cache) >= 8:
-                _acs_cache.pop(next(iter(_acs_cache)))
-            client = _acs_cache[key] = _new_acs_client(region, creds, direct=direct)
-        return client
-
-
-def _new_acs_client(region: str, creds: Credentials, *, direct: bool) -> Any:
-    from aliyunsdkcore.client import AcsClient
-
-    _guard_sdk_logging()
-    # proxies {"http": ""} make the SDK skip HTTP(S)_PROXY for a loopback endpoint (it ignores NO_PROXY)
-    proxy = {"http": "", "https": ""} if direct else None
-    if creds.security_token is None:
-        return AcsClient(creds.access_key_id, creds.access_key_secret, region_id=region,
-                         auto_retry=False, proxy=proxy)
-    from aliyunsdkcore.auth.credentials import StsTokenCredential
-    from aliyunsdkcore.auth.signers.sts_token_signer import StsTokenSigner
-
-    credential = StsTokenCredential(creds.access_key_id, creds.access_key_secret, creds.security_token)
-    client = AcsClient(region_id=region, credential=credential, auto_retry=False, proxy=proxy)
-    # stray ALIYUN_ACCESS_KEY_ID/_SECRET env vars take precedence over credential= in the SDK
-    if not isinstance(client._signer, StsTokenSigner):
-        client._signer = StsTokenSigner(credential)
-    return client
-
-
-class _RedactingFilter(logging.Filter):
-    """Masks secrets in the SDK's own log records (its debug lines carry SecurityToken and Signature)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record; let logging report it
-            return True
-        record.msg, record.args = redact_text(message), None
-        return True
-
-
-_sdk_logging_guarded = False
-
-
-def _guard_sdk_logging() -> None:
-    global _sdk_logging_guarded
-    if _sdk_logging_guarded:
-        return
-    for name in ("aliyunsdkcore.client", "aliyunsdkcore.http.http_response", "aliyunsdkcore.auth.signers",
-                 "aliyunsdkcore.auth.signers.signer_factory", "aliyunsdkcore"):
-        logging.getLogger(name).addFilter(_RedactingFilter())
-    _sdk_logging_guarded = True

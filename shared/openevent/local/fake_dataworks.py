@@ -51,7 +51,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from openevent.dataworks.client import API_VERSION
+from openevent.dataworks.signing import API_VERSION
 from openevent.local.demo_keys import LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
 from openevent.local.fake_dataworks_world import DEFAULT_EXTENSION_CODE, World, seed_world
 from openevent.local.http_service import LocalHttpService
