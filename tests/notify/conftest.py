@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from openevent.local.fake_chat import FakeChat
-from openevent.notify.transport import RequestsTransport
+from openevent.notify.transport import HttpTransport
 from openevent.runtime.logging import configure_logging
 
 START = 1_700_000_000.0
@@ -52,8 +52,8 @@ def chat(clock: FakeClock) -> Iterator[FakeChat]:
 
 
 @pytest.fixture
-def transport() -> Iterator[RequestsTransport]:
-    t = RequestsTransport(connect_timeout=2.0, read_timeout=5.0)
+def transport() -> Iterator[HttpTransport]:
+    t = HttpTransport(connect_timeout=2.0, read_timeout=5.0)
     yield t
     t.close()
 

@@ -8,7 +8,7 @@ from openevent.notify.channels.dingtalk import DingTalkChannel
 from openevent.notify.channels.feishu import FeishuChannel
 from openevent.notify.channels.slack import SlackChannel
 from openevent.notify.message import Message
-from openevent.notify.transport import HttpResponse, RequestsTransport
+from openevent.notify.transport import HttpResponse, HttpTransport
 
 DT = DingTalkChannel("d", "http://127.0.0.1:9/robot/send?access_token=t")
 FS = FeishuChannel("f", "http://127.0.0.1:9/open-apis/bot/v2/hook/t")
@@ -59,6 +59,6 @@ def test_a_refused_connection_is_retry_after() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    channel = SlackChannel("s", f"http://127.0.0.1:{port}/services/T/B/X", transport=RequestsTransport())
+    channel = SlackChannel("s", f"http://127.0.0.1:{port}/services/T/B/X", transport=HttpTransport())
     out = channel.send(Message(kind="test", title="t"), timeout=2)
     assert (out.status, out.code) == ("retry_after", "connection_error")

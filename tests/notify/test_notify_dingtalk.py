@@ -9,7 +9,7 @@ from openevent.local.fake_chat import FakeChat
 from openevent.notify.channels.dingtalk import DingTalkChannel
 from openevent.notify.message import Mentions, Message
 from openevent.notify.sender import send_with_retry
-from openevent.notify.transport import RequestsTransport
+from openevent.notify.transport import HttpTransport
 
 SECRET = "SECdingtalk-test-secret-0001"
 
@@ -20,7 +20,7 @@ def _message(**kw: Any) -> Message:
     return Message(**{**base, **kw})
 
 
-def _channel(url: str, transport: RequestsTransport, clock: Any, **kw: Any) -> DingTalkChannel:
+def _channel(url: str, transport: HttpTransport, clock: Any, **kw: Any) -> DingTalkChannel:
     return DingTalkChannel("oncall", url, transport=transport, clock=clock.time, **kw)
 
 
