@@ -3,7 +3,8 @@
 * warm: the download guard decides ``loops`` distinct events (parse → facts → policy →
   callback over HTTP to a fake DataWorks running in a separate process), p50/p99; the same
   events again in dry mode (no callback) give the decision-only latency, and the
-  difference is what the callback through the SDK costs;
+  difference is what the callback costs; the anchor is a bare ``requests`` POST of the same
+  signed ``CallbackExtension`` (keep-alive session) to the same fake, p50/p99;
 * cold: a fresh interpreter imports the function's ``index`` and answers one event; reported
   as the in-process time from before the import to the answer, and as the ratio of the
   import cost of ``index`` to the import cost of the third-party stack every function
@@ -81,6 +82,32 @@ def _warm(events: list[bytes]) -> list[float]:
     return latencies
 
 
+def _bare_requests(endpoint: str, n: int) -> list[float]:
+    """Latencies of ``n`` bare ``requests`` POSTs of a signed CallbackExtension to the fake (the anchor)."""
+    import requests
+
+    from openevent.dataworks.signing import sign_request
+    from openevent.local.demo_keys import LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET
+    from openevent.local.fake_dataworks_world import DEFAULT_EXTENSION_CODE
+    from openevent.runtime.credentials import Credentials
+
+    creds = Credentials(LOCAL_DEMO_ACCESS_KEY_ID, LOCAL_DEMO_ACCESS_KEY_SECRET)
+    latencies = []
+    with requests.Session() as session:
+        for i in range(n + 20):
+            signed = sign_request("CallbackExtension", {"ExtensionCode": DEFAULT_EXTENSION_CODE,
+                                                        "MessageId": f"bare-{i:06d}", "CheckResult": "OK"},
+                                  creds, "cn-hangzhou")
+            start = time.perf_counter()
+            answer = session.post(endpoint + signed.path, data=signed.body, headers=signed.headers, timeout=10)
+            took = (time.perf_counter() - start) * 1000
+            if answer.status_code != 200:
+                raise RuntimeError(f"the bare request was refused: {answer.status_code} {answer.text[:200]}")
+            if i >= 20:  # the first ones warm the connection up
+                latencies.append(took)
+    return latencies
+
+
 def _import_ratio(fn_dir: str, rounds: int) -> dict[str, float]:
     def best(code: str) -> float:
         times = []
@@ -91,7 +118,7 @@ def _import_ratio(fn_dir: str, rounds: int) -> dict[str, float]:
         return min(times)
 
     empty = best("pass")
-    stack = best("import pydantic, structlog, aliyunsdkcore.client")
+    stack = best("import pydantic, structlog, aliyunsdkcore.client")  # the stack before signing.py
     index = best(f"import sys; sys.path.insert(0, {fn_dir!r}); import index")
     return {"stack_import_ms": round((stack - empty) * 1000, 1), "index_import_ms": round((index - empty) * 1000, 1),
             "import_ratio_vs_stack": round((index - empty) / (stack - empty), 3)}
@@ -114,6 +141,7 @@ def run(corpus_dir: str | None = None, rounds: int = 5, loops: int = 1000) -> di
 
         os.environ["DATAWORKS_EXTENSION_CODE"] = DEFAULT_EXTENSION_CODE
         full = _warm(events)
+        bare = _bare_requests(endpoint, min(len(events), 1000))
     finally:
         if fake.stdin:
             fake.stdin.close()
@@ -132,6 +160,8 @@ def run(corpus_dir: str | None = None, rounds: int = 5, loops: int = 1000) -> di
         "warm_p50_ms": p50, "warm_p99_ms": p99, "warm_mean_ms": round(statistics.fmean(full), 3),
         "decision_only_p50_ms": d50, "decision_only_p99_ms": d99,
         "callback_share_p50_ms": round(p50 - d50, 3),
+        "anchor_bare_requests_p50_ms": _percentile(bare, 50), "anchor_bare_requests_p99_ms": _percentile(bare, 99),
+        "warm_p50_vs_bare_requests": round(p50 / _percentile(bare, 50), 2),
         "cold_import_ms": round(cold["import_ms"], 1), "cold_first_decision_ms": round(cold["first_decision_ms"], 1),
         "cold_total_ms": round(cold["total_ms"], 1),
         **_import_ratio(fn_dir, rounds),
