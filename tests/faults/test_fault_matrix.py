@@ -397,3 +397,27 @@ class _state_fault:
             self._hung.__exit__(None, None, None)
         if self._locked is not None:
             self._locked.__exit__()
+
+
+@pytest.mark.parametrize("function", GUARDS)
+def test_a_guards_redelivery_while_the_first_instance_still_answers_waits_for_it_and_sends_nothing_twice(
+        make_rig: MakeRig, function: str) -> None:
+    rig = make_rig(function)
+    event = rig.event()
+    _, callback = delivery_target(rig)
+    rig.dataworks.hang(callback)  # the first instance's callback is held, then answered 503 and retried
+    worker = rig.start_worker(event, timeout_s=10)
+    try:
+        assert rig.dataworks.hangs.arrived.wait(60), "the worker never reached its callback"
+        release = threading.Timer(1.0, rig.heal)
+        release.start()
+
+        result = rig.invoke(event)  # EventBridge delivers the message again, to another instance
+
+        release.join()
+        assert worker.wait(timeout=60) == 0
+    finally:
+        kill(worker)
+
+    assert rig.is_duplicate(result), result  # it waited for the first instance's answer …
+    rig.assert_delivered_once(event)  # … and DataWorks got exactly one callback

@@ -14,7 +14,10 @@ so once a message id is known the runner answers on every path, inside the invoc
   under the rule name ``failure-policy``;
 * the decision is made **once per message** (:class:`~openevent.delivery.idempotency.Idempotency`):
   stored before it is sent (first writer wins), resent as stored on a redelivery after a lost
-  callback, and never sent again once a callback succeeded;
+  callback, and never sent again once a callback succeeded; a redelivery that arrives while
+  another live invocation holds the message waits for that one's answer (polling the claim)
+  while its own ordinary time lasts, and answers itself — the same stored decision — only
+  when just its reserve is left;
 * every event of a batch whose id can be read is answered; an event that cannot be answered
   (no readable id, a callback that still fails after retries, no credentials on FC) makes the
   handler raise *after* the others are answered, so FC retries the invocation;
@@ -58,7 +61,7 @@ from openevent.runtime.logging import get_logger
 if TYPE_CHECKING:  # imported lazily at run time: importing a function's index stays cheap
     from openevent.dataworks.client import DataWorksClient
     from openevent.delivery.app import FunctionApp
-    from openevent.delivery.idempotency import Idempotency
+    from openevent.delivery.idempotency import Claim, Idempotency
     from openevent.guard.decision import Evaluation
     from openevent.guard.extension import ExtensionSource, Gate
     from openevent.guard.policy import LoadedPolicy, Policy, PolicySchema
@@ -66,6 +69,8 @@ if TYPE_CHECKING:  # imported lazily at run time: importing a function's index s
 FAILURE_RULE = "failure-policy"
 SETTINGS_SHARE = 1 / 3
 SETTINGS_CAP_S = 2.0
+CLAIM_POLL_S = 0.1
+"""How often a redelivery looks whether the invocation holding its message has answered."""
 """GetExtension may use at most a third of the ordinary share and 2 s: rules and enrichment need the rest."""
 FAILURE_POLICY_ENV = "OPENEVENT_FAILURE_POLICY"
 EXTENSION_CODE_ENV = "DATAWORKS_EXTENSION_CODE"
@@ -321,6 +326,8 @@ class GuardRunner:
                            fc_direct: bool = False) -> GuardResult:
         idem = self.idempotency
         claim = idem.claim(message_id, until=budget.wall_deadline)
+        if claim.state == "in_progress":
+            claim = self._await_holder(message_id, claim, budget)
         if claim.state == "completed" and claim.result is not None:
             self.log.info("guard.duplicate", message_id=message_id, decision=claim.result.get("decision"))
             stored = claim.result
@@ -356,6 +363,26 @@ class GuardRunner:
         idem.complete(message_id, result.to_dict())
         self._link(event, result)
         return result
+
+    def _await_holder(self, message_id: str, claim: Claim, budget: Budget) -> Claim:
+        """Wait while another live invocation holds ``message_id``: its answer makes this one a duplicate.
+
+        Stops when the holder completed (no second callback), when its claim expired (this one
+        takes it over), or when only this invocation's reserve is left — then it answers too,
+        with the decision stored first (DataWorks gets the same answer twice at worst, never none).
+        """
+        waited_from = budget.clock()
+        while claim.state == "in_progress" and budget.available() > CLAIM_POLL_S:
+            time.sleep(CLAIM_POLL_S)
+            claim = self.idempotency.claim(message_id, until=budget.wall_deadline)
+        waited_ms = round((budget.clock() - waited_from) * 1000, 1)
+        if claim.state == "in_progress":
+            self.log.warning("guard.concurrent_answer", message_id=message_id, waited_ms=waited_ms,
+                             effect="another invocation still holds the message with only this one's reserve "
+                                    "left: answering too, with the stored decision")
+        else:
+            self.log.info("guard.awaited_holder", message_id=message_id, waited_ms=waited_ms, state=claim.state)
+        return claim
 
     def _decide(self, message_id: str, event_type: str, event: Event | None, context: Any,
                 trouble: str | None) -> tuple[Mapping[str, Any], Decision]:
