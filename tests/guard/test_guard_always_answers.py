@@ -210,3 +210,21 @@ def test_without_an_endpoint_or_credentials_the_callback_is_printed_not_sent(pol
     assert out["callback"]["sent"] is False
     assert out["callback"]["would_send"]["CheckResult"] == "FAIL"
     assert out["callback"]["would_send"]["MessageId"] == out["message_id"]
+
+
+@pytest.mark.parametrize("function", ["workspace_delete_guard", "download_guard", "change_guard"])
+def test_on_fc_a_guard_without_an_extension_code_says_so_at_start_at_error_level(
+        function: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from openevent.local.functions import load_module
+
+    for name in ("DATAWORKS_EXTENSION_CODE", f"DATAWORKS_EXTENSION_CODE_{function.upper()}"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FC_FUNCTION_NAME", f"openevent-{function}")
+    module = load_module(function, fresh=True)
+    try:
+        module.initialize(LocalContext(function_name=function))
+    finally:
+        module.reset()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (entry,) = [line for line in lines if line.get("event") == "guard.no_extension_code"]
+    assert entry["level"] == "error" and f"DATAWORKS_EXTENSION_CODE_{function.upper()}" in entry["problem"]

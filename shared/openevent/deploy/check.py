@@ -431,11 +431,11 @@ def _check_environment(spec: FunctionSpec, d: Declared, where: str) -> tuple[lis
                            f"Redis at {host} is reachable only from the VPC: set OPENEVENT_VPC_CONFIG_FILE"))
     if d.kind == "guard" and not (resolved.get("DATAWORKS_EXTENSION_CODE")
                                   or resolved.get(f"DATAWORKS_EXTENSION_CODE_{d.name.upper()}")):
-        # an error, not a warning: deployed so, the guard raises on every event and DataWorks keeps
-        # the user's operation "Checking" (the code comes from registering the extension: docs/deploy.md)
-        out.append(Finding("error", where, f"{base}.DATAWORKS_EXTENSION_CODE",
-                           f"empty: {d.name} cannot answer DataWorks without its extension code (export "
-                           f"DATAWORKS_EXTENSION_CODE_{d.name.upper()} or DATAWORKS_EXTENSION_CODE)"))
+        # a warning (the shipped tree must pass, and no tree can ship a code: registering the extension
+        # gives it, docs/deploy.md); `--strict` refuses it, and on FC the guard logs an error at start
+        out.append(Finding("warning", where, f"{base}.DATAWORKS_EXTENSION_CODE",
+                           f"empty: {d.name} cannot answer EventBridge deliveries without its extension code "
+                           f"(export DATAWORKS_EXTENSION_CODE_{d.name.upper()} or DATAWORKS_EXTENSION_CODE)"))
     return out, resolved
 
 

@@ -201,6 +201,11 @@ class GuardRunner:
             self.log.error("guard.policy_invalid", error=str(exc), path=path)
         self._ready = True
         self._idem = None
+        if os.environ.get("FC_FUNCTION_NAME") and not self.extension_code:
+            # every EventBridge delivery will raise (FC retries it) until the code is set: say so at start
+            self.log.error("guard.no_extension_code", function=self.name,
+                           problem=f"neither {extension_code_env(self.name)}, {EXTENSION_CODE_ENV} nor the "
+                                   "policy's extension_code is set: no EventBridge delivery can be answered")
 
     @property
     def load_error(self) -> ConfigError | None:
