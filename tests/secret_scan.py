@@ -10,7 +10,7 @@ first characters. Files a test leaves under ``tmp_path`` that are outputs (audit
 databases, worker results, logs) are searched at its teardown.
 
 A test that prints a secret on purpose (to check the redaction itself) says so with
-``@pytest.mark.secret_output``; none does today.
+``@pytest.mark.secret_output``; only the scan's own canary (tests/security/test_security.py) does.
 
 Example (what ``tests/conftest.py`` wires up)::
 
