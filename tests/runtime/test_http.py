@@ -107,3 +107,18 @@ def test_only_http_and_https_urls_with_a_host_are_accepted() -> None:
     for bad in ("ftp://x", "file:///etc/passwd", "http://", "127.0.0.1:80"):
         with pytest.raises(ValueError, match="expected an http"):
             Origin.of(bad)
+
+
+def test_https_verifies_hostnames_against_the_certifi_bundle_as_requests_did() -> None:
+    import ssl
+
+    import certifi
+
+    from openevent.runtime import http
+
+    http._tls_context = None
+    context = http.tls_context()
+    bundle = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
+
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == bundle > 100
