@@ -1,7 +1,8 @@
 """DataWorks OpenAPI (2020-05-18) for the handlers: callbacks, enrichment, errors and retries.
 
 Public API (imported lazily: importing this package costs nothing until a name is used, and
-``aliyunsdkcore`` / the SDK request classes are imported only on the first call):
+``aliyunsdkcore``'s RPC signer is imported only on the first call; the SDK's ``AcsClient`` and
+request classes never are — see :mod:`openevent.dataworks.signing`):
 
 Client (:mod:`openevent.dataworks.client`)
     ``DataWorksClient.from_environment(context=None, env=None)`` — credentials from

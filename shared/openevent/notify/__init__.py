@@ -6,7 +6,7 @@ from environment variables) and sends; every send ends in a classified :class:`O
 Feishu and WeCom report failures with HTTP 200 and a non-zero code in the body; the channels
 read that code, so a rejected message is never reported as sent.
 
-Public API (imported lazily: importing this package loads neither ``requests`` nor ``jinja2``):
+Public API (imported lazily: importing this package loads neither ``http.client`` nor ``jinja2``):
 
 * :class:`Message`, :class:`Mentions`, :func:`connectivity_message` — what to say;
 * :class:`Outcome` — what happened;
