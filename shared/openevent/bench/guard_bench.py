@@ -8,7 +8,7 @@
 * cold: a fresh interpreter imports the function's ``index`` and answers one event; reported
   as the in-process time from before the import to the answer, and as the ratio of the
   import cost of ``index`` to the import cost of the third-party stack every function
-  needs anyway (``pydantic``, ``structlog``, ``aliyunsdkcore.client``), best of ``rounds``.
+  needs anyway (``pydantic``, ``structlog``), best of ``rounds``.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _import_ratio(fn_dir: str, rounds: int) -> dict[str, float]:
         return min(times)
 
     empty = best("pass")
-    stack = best("import pydantic, structlog, aliyunsdkcore.client")  # the stack before signing.py
+    stack = best("import pydantic, structlog")
     index = best(f"import sys; sys.path.insert(0, {fn_dir!r}); import index")
     return {"stack_import_ms": round((stack - empty) * 1000, 1), "index_import_ms": round((index - empty) * 1000, 1),
             "import_ratio_vs_stack": round((index - empty) / (stack - empty), 3)}
