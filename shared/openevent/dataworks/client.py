@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from openevent.dataworks.errors import DataWorksApiError, DataWorksNotConfiguredError
-from openevent.dataworks.signing import layout, sign_request
+from openevent.dataworks.signing import sign_request
 from openevent.delivery.budget import Budget, context_timeout_s, current_budget
 from openevent.delivery.retry import Attempt, RetryPolicy, retry_call
 from openevent.errors import ConfigError
@@ -56,7 +56,6 @@ from openevent.runtime.http import LOOPBACK, ConnectionPool
 from openevent.runtime.logging import get_logger
 from openevent.runtime.redact import register_secret
 
-PRODUCT = "dataworks-public"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -291,16 +290,6 @@ def _classify(exc: BaseException) -> Attempt[dict[str, Any]]:
     if isinstance(exc, DataWorksApiError) and exc.transient:
         return Attempt.retry(exc)
     return Attempt.permanent(exc)
-
-
-def build_request(action: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """``(method, query, body)`` of ``action`` with ``params``, as the SDK's request class lays them out.
-
-    Example:
-        >>> build_request("GetProject", {"ProjectId": 1})
-        ('POST', {'ProjectId': 1}, {})
-    """
-    return layout(action, params)
 
 
 def server_error(action: str, status: int, raw: bytes, string_to_sign: str) -> DataWorksApiError:
