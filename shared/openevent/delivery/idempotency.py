@@ -4,9 +4,10 @@ EventBridge and FC deliver at least once. For every event key:
 
 * :meth:`Idempotency.claim` returns ``new`` (go ahead: first delivery, or a retry after an
   earlier attempt died — its ``data`` and finished ``parts`` come along), ``in_progress``
-  (another invocation holds a live claim: raise so FC retries later) or ``completed`` (the
-  stored ``result`` is the answer). An in-progress claim expires at the claiming
-  invocation's deadline, which is shorter than the FC timeout of any retry that follows;
+  (another invocation holds a live claim: raise so FC retries later, or :meth:`Idempotency.await_holder`
+  for its outcome while there is time) or ``completed`` (the stored ``result`` is the answer).
+  An in-progress claim expires at the claiming invocation's deadline, which is shorter than the
+  FC timeout of any retry that follows;
 * :meth:`Idempotency.save` attaches data to the claim (a guard's decision) — the first writer
   wins, so two deliveries of one message agree on one decision;
 * :meth:`Idempotency.complete_part` records that one destination of a fan-out (a sink, a
@@ -109,6 +110,28 @@ class Idempotency:
 
     def _doc_key(self, key: str) -> str:
         return f"idem:{self.namespace}:{key}"
+
+    def await_holder(self, key: str, claim: Claim, *, until: float, time_left: Callable[[], float],
+                     poll_s: float = 0.1, sleep: Callable[[float], None] = time.sleep) -> Claim:
+        """Claim ``key`` again every ``poll_s`` while another invocation holds it and ``time_left()`` allows.
+
+        Returns the claim it ends with: ``completed`` (the holder answered), ``new`` (its claim
+        expired or was released: this invocation holds it now), or still ``in_progress`` when
+        the time ran out first.
+
+        Example:
+            >>> from openevent.state import open_store
+            >>> idem = Idempotency(open_store("memory://"), "demo", ttl_s=3600)
+            >>> _ = idem.claim("evt-2", until=2e9)
+            >>> held = idem.claim("evt-2", until=2e9)
+            >>> idem.complete("evt-2", {"ok": True})
+            >>> idem.await_holder("evt-2", held, until=2e9, time_left=lambda: 1.0).state
+            'completed'
+        """
+        while claim.state == "in_progress" and time_left() > poll_s:
+            sleep(poll_s)
+            claim = self.claim(key, until=until)
+        return claim
 
     def _degraded(self, op: str, key: str, exc: Exception) -> None:
         self.log.warning("idempotency.degraded", op=op, key=key, error=str(exc),

@@ -372,14 +372,13 @@ class GuardRunner:
     def _await_holder(self, message_id: str, claim: Claim, budget: Budget) -> Claim:
         """Wait while another live invocation holds ``message_id``: its answer makes this one a duplicate.
 
-        Stops when the holder completed (no second callback), when its claim expired (this one
-        takes it over), or when only this invocation's reserve is left — then it answers too,
-        with the decision stored first (DataWorks gets the same answer twice at worst, never none).
+        The wait (:meth:`~openevent.delivery.idempotency.Idempotency.await_holder`) lasts while
+        ordinary time is left; if the holder still holds the message then, this invocation answers
+        too, with the decision stored first (DataWorks gets the same answer twice at worst, never none).
         """
         waited_from = budget.clock()
-        while claim.state == "in_progress" and budget.available() > CLAIM_POLL_S:
-            time.sleep(CLAIM_POLL_S)
-            claim = self.idempotency.claim(message_id, until=budget.wall_deadline)
+        claim = self.idempotency.await_holder(message_id, claim, until=budget.wall_deadline,
+                                              time_left=budget.available, poll_s=CLAIM_POLL_S)
         waited_ms = round((budget.clock() - waited_from) * 1000, 1)
         if claim.state == "in_progress":
             self.log.warning("guard.concurrent_answer", message_id=message_id, waited_ms=waited_ms,
