@@ -429,13 +429,16 @@ def _check_environment(spec: FunctionSpec, d: Declared, where: str) -> tuple[lis
     if host and _PRIVATE_HOST.match(host) and not (isinstance(vpc, Mapping) and vpc.get("vpcId")):
         out.append(Finding("warning", where, f"resources.{spec.resource}.props.vpcConfig",
                            f"Redis at {host} is reachable only from the VPC: set OPENEVENT_VPC_CONFIG_FILE"))
-    if d.kind == "guard" and not (resolved.get("DATAWORKS_EXTENSION_CODE")
-                                  or resolved.get(f"DATAWORKS_EXTENSION_CODE_{d.name.upper()}")):
-        # a warning (the shipped tree must pass, and no tree can ship a code: registering the extension
-        # gives it, docs/deploy.md); `--strict` refuses it, and on FC the guard logs an error at start
-        out.append(Finding("warning", where, f"{base}.DATAWORKS_EXTENSION_CODE",
-                           f"empty: {d.name} cannot answer EventBridge deliveries without its extension code "
-                           f"(export DATAWORKS_EXTENSION_CODE_{d.name.upper()} or DATAWORKS_EXTENSION_CODE)"))
+    if d.kind == "guard":
+        from openevent.guard.runner import EXTENSION_CODE_ENV, extension_code_env
+
+        own = extension_code_env(d.name)
+        if not (resolved.get(EXTENSION_CODE_ENV) or resolved.get(own)):
+            # a warning (the shipped tree must pass, and no tree can ship a code: registering the extension
+            # gives it, docs/deploy.md); `--strict` refuses it, and on FC the guard logs an error at start
+            out.append(Finding("warning", where, f"{base}.{EXTENSION_CODE_ENV}",
+                               f"empty: {d.name} cannot answer EventBridge deliveries without its extension code "
+                               f"(export {own} or {EXTENSION_CODE_ENV})"))
     return out, resolved
 
 
