@@ -422,6 +422,39 @@ def test_package_holds_no_type_stubs_or_unused_accelerators(local_build: dict[st
     assert not (folder / "lz4" / "frame").exists()
 
 
+STORE_OPS = """
+import json, sys
+sys.path[:] = [sys.argv[1], *json.loads(sys.argv[2])]
+from openevent.state import open_store
+store = open_store(sys.argv[3], prefix=sys.argv[4])
+done = [store.add_once("e:1", ttl_s=60), store.add_once("e:1", ttl_s=60), store.incr_window("w", 60),
+        store.take("b", 1, 60), store.take("b", 1, 60), store.put("d", {"a": 1}, ttl_s=60), store.get("d"),
+        store.update("d", lambda doc: {**(doc or {}), "b": 2}), store.append("l", 1), store.drain("l"),
+        store.delete("d")]
+with store.lock("k", ttl_s=5) as held:
+    done.append(held)
+store.close()
+print(json.dumps({"done": done, "pydantic.v1": "pydantic.v1" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_package_without_redis_module_commands_and_pydantic_v1_keeps_every_state_store_operation(
+        local_build: dict[str, Any], function: str, redis_url: str, tmp_path: Path) -> None:
+    folder = Path(local_build[function]["path"])
+    assert not [p for name in ("search", "json", "timeseries", "bf", "vectorset")
+                if (p := folder / "redis" / "commands" / name).exists()]
+    assert not (folder / "pydantic" / "v1").exists() and not (folder / "pydantic" / "mypy.py").exists()
+    done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", STORE_OPS, str(folder),
+                           json.dumps(_stdlib_paths()), redis_url, f"pkgtest-{function}"],
+                          cwd=tmp_path, env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["done"] == [True, False, 1, True, False, None, {"a": 1}, {"a": 1, "b": 2}, 1, [1], True, True]
+    assert result["pydantic.v1"] is False
+
+
 def test_report_gives_each_package_zipped_size_and_largest_parts(local_build: dict[str, Any]) -> None:
     for report in local_build.values():
         assert 0 < report["zip_bytes"] < report["bytes"]

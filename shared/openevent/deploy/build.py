@@ -79,6 +79,14 @@ PRUNED: tuple[tuple[str, str], ...] = (
     ("aliyunsdkcore/vendored/requests", "the SDK's vendored requests: only AcsClient sends with it; openevent "
                                         "signs with the SDK's RPC signer and sends with http.client"),
     ("aliyunsdkcore/data", "AcsClient's endpoint, retry and timeout tables, never read by the RPC signer"),
+    ("redis/commands/search", "RediSearch commands: imported only inside Redis.ft(), never called by the store"),
+    ("redis/commands/json", "RedisJSON commands: imported only inside Redis.json()"),
+    ("redis/commands/timeseries", "RedisTimeSeries commands: imported only inside Redis.ts()"),
+    ("redis/commands/bf", "RedisBloom commands: imported only inside Redis.bf()/cf()/cms()/topk()/tdigest()"),
+    ("redis/commands/vectorset", "vector-set commands: imported only inside Redis.vset()"),
+    ("pydantic/v1", "pydantic's bundled 1.x API: imported only by `import pydantic.v1` (openevent's models are 2.x) "
+                    "and to word a warning for a type with __get_validators__, which no openevent model has"),
+    ("pydantic/mypy.py", "pydantic's mypy plugin, loaded by mypy, never at run time"),
 )
 """``(glob, why)``: third-party files no function imports (or uses), removed from every package."""
 LARGEST = 8
