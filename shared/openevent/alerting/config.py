@@ -166,10 +166,13 @@ class QuietHours(_Model):
 
 
 class DigestConfig(_Model):
-    """Collapsed alerts wait ``window_s`` (from the first one) before their digest is sent."""
+    """Collapsed alerts wait ``window_s`` (from the first one) before their digest is sent. A flush lists
+    at most ``max_items`` alerts of a receiver's lane and counts the rest per workspace and kind, so the
+    backlog stays bounded while alerts outrun the receiver (``null``: list every alert)."""
 
     window_s: float = Field(default=60.0, gt=0)
     list_ttl_s: float = Field(default=7 * 86400.0, gt=0)
+    max_items: int | None = Field(default=1000, ge=1)
 
 
 class EnrichmentConfig(_Model):

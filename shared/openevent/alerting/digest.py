@@ -23,6 +23,15 @@ recording that it did — is listed once.
 :func:`digest_messages` renders items as one or more messages that each fit the channel
 ("37 more failures in workspace 10001: …"), listing every alert, grouped by workspace.
 
+A lane's backlog is bounded. While alerts arrive faster than a rate-limited receiver takes digests
+(Slack: one message a second of 2,500 bytes), listing every alert would make the list, and the
+memory holding it, grow without end. A flush therefore keeps the first ``max_items`` alerts listed
+and counts every later one, per workspace and kind, in one summary item per workspace
+(:func:`fold`, "… 12000 more: 11950 failed instances, 50 recovered instances"). Counted alerts are
+reported, not dropped: the counts travel through the in-flight record, requeueing and settling like
+any item, and later summaries of a workspace merge into one. Only their per-alert details (the
+instance ids) are lost.
+
 Example:
     >>> from openevent.state import open_store
     >>> store = open_store("memory://")
@@ -52,6 +61,8 @@ from openevent.state import StateStore
 
 Lane = Literal["overflow", "quiet"]
 LANES: tuple[Lane, ...] = ("overflow", "quiet")
+FOLDED = "folded"
+"""The ``kind`` of a summary item: ``counts`` ({alert kind: n}) of a workspace's alerts beyond the listed ones."""
 
 # text bytes per digest message, below each vendor's body limit with room for title and JSON
 DIGEST_TEXT_BYTES: dict[str, int] = {"dingtalk": 12_000, "feishu": 12_000, "lark": 12_000, "wecom": 3_000,
@@ -130,12 +141,52 @@ def _due(doc: Mapping[str, Any], now: float, window_s: float) -> bool:
     return "opened_at" in doc and now - float(doc["opened_at"]) >= window_s
 
 
+def alert_count(item: Mapping[str, Any]) -> int:
+    """How many alerts an item stands for: a summary its counts' total, any other item one."""
+    if item.get("kind") == FOLDED:
+        return sum(int(n) for n in (item.get("counts") or {}).values())
+    return 1
+
+
+def fold(items: Sequence[Any], max_items: int | None, *, token: str = "") -> list[Any]:
+    """The first ``max_items`` alerts as they are; every later one, and every earlier summary, counted in
+    one summary item per workspace (after the listed ones). ``None`` lists every alert.
+
+    Example:
+        >>> items = [{"event_id": f"e{i}", "kind": "instance_failure", "workspace_id": 7} for i in range(5)]
+        >>> folded = fold(items, 2, token="t")
+        >>> [i["event_id"] for i in folded], folded[-1]["counts"], sum(alert_count(i) for i in folded)
+        (['e0', 'e1', 'folded:7:t'], {'instance_failure': 3}, 5)
+    """
+    summaries = [i for i in items if isinstance(i, Mapping) and i.get("kind") == FOLDED]
+    alerts = [i for i in items if not (isinstance(i, Mapping) and i.get("kind") == FOLDED)]
+    if (max_items is None or len(alerts) <= max_items) and len(summaries) <= 1:
+        return list(items)
+    keep = len(alerts) if max_items is None else max_items
+    merged: dict[str, dict[str, Any]] = {}
+    for item in [*summaries, *alerts[keep:]]:
+        workspace = str(item.get("workspace_id", "?"))
+        summary = merged.setdefault(workspace, {"kind": FOLDED, "event_id": f"{FOLDED}:{workspace}:{token}",
+                                                "subject": "", "workspace_id": item.get("workspace_id"),
+                                                "counts": {}})
+        if item.get("region") and not summary.get("region"):
+            summary["region"] = item["region"]
+        counts = summary["counts"]
+        plus = item.get("counts") or {} if item.get("kind") == FOLDED else {str(item.get("kind", "alert")): 1}
+        for kind, n in plus.items():
+            counts[kind] = counts.get(kind, 0) + int(n)
+    for summary in merged.values():
+        summary["subject"] = f"{alert_count(summary)} more alerts in workspace {summary['workspace_id']}"
+    return [*alerts[:keep], *merged.values()]
+
+
 def claim_due(store: StateStore, receiver: str, lane: Lane, *, now: float, window_s: float,
-              hold_s: float) -> DueDigest | None:
+              hold_s: float, max_items: int | None = None) -> DueDigest | None:
     """The lane's items when its window has passed and this caller won the flush; else ``None``.
 
     The items stay recorded as in flight for ``hold_s`` (the flusher's remaining time): call
     :func:`settle` when done. A live flush of the lane by someone else makes this ``None``.
+    Beyond ``max_items`` alerts, the rest are counted in summaries (:func:`fold`).
     """
     key = _key(receiver, lane)
     doc = store.get(key)
@@ -156,7 +207,7 @@ def claim_due(store: StateStore, receiver: str, lane: Lane, *, now: float, windo
     store.update(key, take)
     if not won:
         return None
-    items = dedupe(won[-1] + store.drain(key))
+    items = fold(dedupe(won[-1] + store.drain(key)), max_items, token=token)
     due = DueDigest(receiver, lane, token, items)
     if not items:
         settle(store, due, [], opened_at=now, list_ttl_s=1.0)
@@ -193,7 +244,23 @@ def settle(store: StateStore, due: DueDigest, unsent: Sequence[Mapping[str, Any]
     store.update(_key(due.receiver, due.lane), clear)
 
 
+_KIND_NAMES: dict[str, tuple[str, str]] = {
+    "instance_failure": ("实例失败", "failed instances"), "workflow_failure": ("工作流失败", "failed workflows"),
+    "monitor_alert": ("监控告警", "monitor alerts"), "instance_recovery": ("实例恢复", "recovered instances"),
+    "workflow_recovery": ("工作流恢复", "recovered workflows")}
+
+
+def _folded_line(item: Mapping[str, Any], lang: Lang) -> str:
+    counts = sorted((item.get("counts") or {}).items(), key=lambda kv: (-int(kv[1]), kv[0]))
+    names = [(_KIND_NAMES.get(kind, (kind, kind))[0 if lang == "zh" else 1], n) for kind, n in counts]
+    if lang == "zh":
+        return f"- …另有 {alert_count(item)} 条未逐条列出：" + "，".join(f"{name} {n}" for name, n in names)
+    return f"- … {alert_count(item)} more, not listed one by one: " + ", ".join(f"{n} {name}" for name, n in names)
+
+
 def _line(item: Mapping[str, Any], lang: Lang) -> str:
+    if item.get("kind") == FOLDED:
+        return _folded_line(item, lang)
     icon = _ICONS.get(str(item.get("kind")), "•")
     name = item.get("node_name") or item.get("dag_name") or item.get("baseline_name") or item.get("node_id") \
         or item.get("subject")
@@ -230,19 +297,21 @@ def digest_messages(items: Sequence[Mapping[str, Any]], *, lane: Lane, lang: Lan
     carried: list[list[Mapping[str, Any]]] = [[]]
     size = 0
     for workspace, members in groups.items():
-        lines = [_header(len(members), workspace, lane, lang)] + [_line(m, lang) for m in members]
+        count = sum(alert_count(m) for m in members)
+        lines = [_header(count, workspace, lane, lang)] + [_line(m, lang) for m in members]
         for i, line in enumerate(lines):
             cost = len(line.encode("utf-8")) + 1
             if size + cost > budget and chunks[-1]:
-                chunks.append([] if i == 0 else [_header(len(members), workspace, lane, lang) + " (…)"])
+                chunks.append([] if i == 0 else [_header(count, workspace, lane, lang) + " (…)"])
                 carried.append([])
                 size = sum(len(x.encode("utf-8")) + 1 for x in chunks[-1])
             chunks[-1].append(line)
             if i > 0:
                 carried[-1].append(members[i - 1])
             size += cost
-    severity = "error" if any(str(i.get("kind", "")).endswith("failure") for i in items) else "warning"
-    total, n = len(items), len(chunks)
+    kinds = {str(k) for i in items for k in ((i.get("counts") or {}) if i.get("kind") == FOLDED else [i.get("kind")])}
+    severity = "error" if any(k.endswith("failure") for k in kinds) else "warning"
+    total, n = sum(alert_count(i) for i in items), len(chunks)
     messages = []
     for k, (chunk, members) in enumerate(zip(chunks, carried, strict=True), start=1):
         part = f" ({k}/{n})" if n > 1 else ""

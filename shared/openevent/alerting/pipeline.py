@@ -514,7 +514,8 @@ class Notifier:
                     continue
                 window = cfg.digest.window_s if lane == "overflow" else 1e-9
                 try:
-                    due = claim_due(self.store, name, lane, now=now, window_s=window, hold_s=hold_s)
+                    due = claim_due(self.store, name, lane, now=now, window_s=window, hold_s=hold_s,
+                                    max_items=cfg.digest.max_items)
                 except StateError as exc:
                     self.log.warning("notifier.state_degraded", op="flush", error=str(exc),
                                      effect="digests wait for the state store")

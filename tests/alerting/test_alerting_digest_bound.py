@@ -1,0 +1,130 @@
+"""A storm that outruns its receiver: the digest backlog stays bounded, and every alert is listed once or counted."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+from alerting_support import SECRET, TIMER_EVENT, FakeClock, invoke, on_fake_clock, texts
+
+from openevent.alerting.digest import FOLDED, alert_count, digest_messages, fold
+from openevent.local.fake_chat import FakeChat
+
+pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
+
+FIRST_INSTANCE = 523_600_000_000
+STORM = 1_500
+RATE_PER_S = 10
+WINDOW_S = 20
+MAX_ITEMS = 40
+# the robot takes 4 messages a minute (3 alerts + 1 digest): far fewer alerts than 10 a second
+NARROW_ROBOT = {"dt": [{"limit": 4, "window_s": 60}]}
+FOLDED_LINE = re.compile(r"… (\d+) more, not listed one by one")
+
+
+def _item(n: int, kind: str = "instance_failure", workspace: int = 10001) -> dict[str, Any]:
+    return {"event_id": f"e{n}", "kind": kind, "workspace_id": workspace, "instance_id": n, "status": "FAILURE"}
+
+
+# -- fold: the first alerts listed, the rest counted ------------------------------------------------------
+def test_a_backlog_within_the_bound_is_listed_as_it_is() -> None:
+    items = [_item(n) for n in range(3)]
+
+    assert fold(items, 3) == items and fold(items, None) == items
+
+
+def test_alerts_beyond_the_bound_are_counted_per_workspace_and_kind_after_the_listed_ones() -> None:
+    items = [_item(0), _item(1), _item(2, "instance_recovery"), _item(3), _item(4, workspace=20002)]
+
+    folded = fold(items, 2, token="t")
+
+    assert folded[:2] == items[:2]
+    assert [(s["kind"], s["workspace_id"], s["counts"]) for s in folded[2:]] == [
+        (FOLDED, 10001, {"instance_recovery": 1, "instance_failure": 1}), (FOLDED, 20002, {"instance_failure": 1})]
+    assert sum(alert_count(i) for i in folded) == len(items)
+
+
+def test_summaries_of_earlier_flushes_merge_into_one_per_workspace() -> None:
+    first = fold([_item(n) for n in range(5)], 2, token="a")
+    requeued = [*first, _item(5), _item(6)]
+
+    again = fold(requeued, 2, token="b")
+
+    assert [i["event_id"] for i in again] == ["e0", "e1", "folded:10001:b"]
+    assert again[-1]["counts"] == {"instance_failure": 5} and sum(alert_count(i) for i in again) == 7
+
+
+def test_a_digest_states_the_counted_alerts_in_its_header_title_and_a_summary_line() -> None:
+    items = fold([_item(n) for n in range(30)] + [_item(99, "instance_recovery")], 10, token="t")
+
+    (message, carried), = digest_messages(items, lane="overflow", lang="en", channel_kind="dingtalk")
+
+    assert message.title == "Alert digest: 31 alerts" and message.severity == "error"
+    assert "31 more alerts (rate limit) in workspace 10001:" in message.text
+    assert message.text.splitlines()[-1] == \
+        "- … 21 more, not listed one by one: 20 failed instances, 1 recovered instances"
+    assert carried == items
+    (zh, _), = digest_messages(items, lane="overflow", lang="zh", channel_kind="dingtalk")
+    assert zh.text.splitlines()[-1] == "- …另有 21 条未逐条列出：实例失败 20，实例恢复 1"
+
+
+# -- the real handler under a storm its robot cannot carry --------------------------------------------------
+def _storm(notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+           instance_event: Callable[..., dict[str, Any]], max_items: int | None) -> tuple[FakeChat, list[int]]:
+    """``STORM`` failures at ``RATE_PER_S`` to a narrow DingTalk robot, then timer flushes until nothing is
+    pending; returns the chat and the backlog (pending digest items) after each invocation."""
+    clock = FakeClock(time.time())  # the robot's signatures stay valid; windows and rate budgets run on it
+    chat = FakeChat(clock=clock.time)
+    chat.__enter__()
+    deploy({"receivers": {"dt": {"kind": "dingtalk", "url": chat.dingtalk_robot("tok", secret=SECRET),
+                                 "secret": SECRET}},
+            "enrichment": {"enabled": False}, "lang": "en", "noise": {"rate_limits": NARROW_ROBOT},
+            "digest": {"window_s": WINDOW_S, "max_items": max_items}})
+    worker = on_fake_clock(notifier_fn, clock)
+    backlog = []
+    for n in range(STORM):
+        invoke(notifier_fn, instance_event(f"bound-{n}", task_id=FIRST_INSTANCE + n, node_id=710_000_000_000 + n))
+        backlog.append(_pending(worker))
+        clock.advance(1 / RATE_PER_S)
+    for _ in range(200 if max_items is not None else 0):
+        clock.advance(60)
+        invoke(notifier_fn, TIMER_EVENT)
+        if not _pending(worker) and not worker.store.get("digest:dt:overflow"):
+            break
+    return chat, backlog
+
+
+def _pending(worker: Any) -> int:
+    data = worker.store._data  # the memory store's entries: a list value is a digest lane's pending items
+    return sum(len(e.value) for e in list(data.values()) if isinstance(e.value, list))
+
+
+def test_a_storm_the_robot_cannot_carry_keeps_the_backlog_bounded_and_lists_or_counts_every_alert_once(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    chat, backlog = _storm(notifier_fn, deploy, instance_event, MAX_ITEMS)
+    try:
+        messages = texts(chat)
+        listed = [int(m) for t in messages for m in set(re.findall(r"\b(5236\d{8})\b", t))]  # its link names it too
+        counted = sum(int(m) for t in messages for m in FOLDED_LINE.findall(t))
+
+        # the bound, a summary, and at most one window of arrivals waiting for the next flush
+        assert max(backlog) <= MAX_ITEMS + 1 + WINDOW_S * RATE_PER_S + 1
+        assert len(listed) == len(set(listed))  # no alert listed twice
+        assert len(listed) + counted == STORM  # every alert listed or counted
+        assert counted > STORM // 2  # the robot really could not carry them one by one
+    finally:
+        chat.__exit__(None, None, None)
+
+
+def test_without_a_bound_the_same_storm_grows_the_backlog_with_every_alert(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    chat, backlog = _storm(notifier_fn, deploy, instance_event, None)
+    chat.__exit__(None, None, None)
+
+    assert backlog[-1] > 3 * (MAX_ITEMS + 1 + WINDOW_S * RATE_PER_S)
