@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +17,7 @@ import pytest
 
 from openevent.events.samples import sample_event
 from openevent.local.bus_client import BusClient
-from openevent.local.serve_workers import serve_with_workers
+from openevent.local.serve_workers import default_workers, serve_with_workers
 from openevent.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,3 +131,26 @@ def test_one_event_posted_to_several_workers_at_once_is_decided_once(
         _, callbacks = client.get_json("/callbacks")
     # two instances holding the message at once may both answer (as on FC), always with the stored decision
     assert callbacks and {(c["message_id"], c["check_result"]) for c in callbacks} == {(event["id"], "FAIL")}
+
+
+def test_serve_by_default_starts_one_worker_per_core_and_prints_how_to_reach_its_fake(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENEVENT_", "DATAWORKS_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "openevent", "serve", "--port", "0", "--dataworks-port", "0",
+                             "--state-dir", str(tmp_path / "state"), "--template", str(ROOT / "s.yaml")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            text=True)
+    try:
+        assert proc.stderr is not None
+        lines = [proc.stderr.readline() for _ in range(4)]
+        url = re.search(r"listening on (http://127\.0\.0\.1:\d+)", lines[0])
+        assert url, lines
+        if default_workers() > 1:
+            assert f"{default_workers()} worker processes" in lines[0]
+        assert "export DATAWORKS_ENDPOINT=" in lines[2] and "DATAWORKS_EXTENSION_CODE=" in lines[2]
+        with BusClient(url.group(1)) as client:
+            status, answer = client.post_json(sample_event("dataworks:ProjectChange:DeleteProject",
+                                                           {"data.projectId": 20002}))
+        assert status == 200 and answer["results"][0]["functions"][0]["result"]["decision"] == "OK"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)

@@ -95,8 +95,7 @@ class _Serve:
         self._log = state_dir / "serve.log"
         argv = [sys.executable, "-m", "openevent", "serve", "--port", "0", "--dataworks-port", "0",
                 "--state-dir", str(state_dir / "state"), "--template", str(template)]
-        if workers > 1:
-            argv += ["--workers", str(workers)]
+        argv += ["--workers", str(workers)]  # always explicit: serve's default depends on the machine
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENEVENT_", "DATAWORKS_"))}
         env.update(OPENEVENT_LOG_LEVEL="warning")  # the bus's figures, not those of writing info lines
         self._argv, self._env = argv, env

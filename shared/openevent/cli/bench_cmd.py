@@ -44,7 +44,8 @@ def register(sub: Any) -> None:
                                       "events/s, ratio, p50/p99")
     bus.add_argument("--events", type=int, default=600, help="mixed events per run (default 600)")
     bus.add_argument("--clients", type=int, default=8, help="concurrent clients of the second run (default 8)")
-    bus.add_argument("--workers", type=int, default=1, help="`openevent serve --workers` (default 1)")
+    bus.add_argument("--workers", type=int, default=None,
+                     help="`openevent serve --workers` (default: serve's own, one per core, at most 4)")
     bus.add_argument("--rounds", type=int, default=3, help="1-client and N-client runs, alternating (default 3)")
     bus.add_argument("--warmup", type=int, default=100, help="events posted first, not measured (default 100)")
     bus.set_defaults(func=_bus)
@@ -85,8 +86,10 @@ def _cold(args: argparse.Namespace) -> int:
 
 def _bus(args: argparse.Namespace) -> int:
     from openevent.bench.bus_bench import run
+    from openevent.local.serve_workers import default_workers
 
-    figures = run(events=args.events, clients=args.clients, workers=args.workers, rounds=args.rounds,
+    figures = run(events=args.events, clients=args.clients,
+                  workers=default_workers() if args.workers is None else args.workers, rounds=args.rounds,
                   warmup=args.warmup)
     print_json(figures, compact=True)
     return 0

@@ -18,8 +18,9 @@ def register(sub: Any) -> None:
     serve.add_argument("--state-dir", default=".openevent", help="state (sqlite), audit trail")
     serve.add_argument("--dataworks-port", type=int, default=8765,
                        help="port of the fake DataWorks OpenAPI (default 8765; 0 = any free port)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="bus processes sharing the port, each with its own function instances (default 1)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="bus processes sharing the port, each with its own function instances "
+                            "(default: one per core, at most 4; 1 = this process only)")
     serve.set_defaults(func=cmd_serve)
 
     send = sub.add_parser("send", help="post events (a CloudEvent or an array) to a running `openevent serve`")
@@ -45,6 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from openevent.runtime.logging import configure_logging
 
     configure_logging("stderr", force=True)
+    if args.workers is None:
+        from openevent.local.serve_workers import default_workers
+
+        args.workers = default_workers()
     if args.workers < 1:
         raise OpenEventError(f"--workers must be at least 1, got {args.workers}")
     with LocalStack(args.state_dir, dataworks_port=args.dataworks_port) as stack:
@@ -78,9 +83,11 @@ def _serve_workers(args: argparse.Namespace, stack: Any) -> int:
     def listening(url: str) -> None:
         print(f"openevent serve: listening on {url} (rules from {args.template}, {args.workers} worker processes); "
               f"inbox {url}/inbox; Ctrl-C stops", file=sys.stderr)
-        print(f"  fake DataWorks OpenAPI: {stack.dataworks.endpoint} (extension code {stack.extension_code})",
+        print(f"  fake DataWorks OpenAPI: {stack.dataworks.endpoint} (extension code {stack.extension_code}); "
+              "to run a guard against it from another shell:", file=sys.stderr)
+        print(f"    {stack.exports()}", file=sys.stderr)
+        print(f"  audit trail: {stack.audit_path} (openevent audit show); state: {stack.env['OPENEVENT_STATE_URL']}",
               file=sys.stderr)
-        print(f"  audit trail: {stack.audit_path}; state: {stack.env['OPENEVENT_STATE_URL']}", file=sys.stderr)
 
     return serve_with_workers(stack, template=args.template, workers=args.workers, host=args.host, port=args.port,
                               on_listening=listening)

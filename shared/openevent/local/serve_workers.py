@@ -1,5 +1,8 @@
 """``openevent serve --workers N``: the local bus in N processes that share one listening socket.
 
+By default ``openevent serve`` starts one worker per core (at most 4, :func:`default_workers`);
+``--workers 1`` serves in the one process.
+
 The handlers are Python under one interpreter lock, so one bus process uses about one core however
 many clients post at once. With workers, the supervisor (the ``openevent serve`` process) keeps
 the fakes (:class:`~openevent.local.stack.LocalStack`), binds the bus's port and starts ``N``
@@ -44,6 +47,21 @@ from openevent.local.server import LISTEN_BACKLOG
 from openevent.local.stack import LocalStack
 
 READY_TIMEOUT_S = 120.0
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """``openevent serve``'s default: one bus process per core this process may run on, at most 4.
+
+    One process uses about one core, so on a 2-core machine two processes double what concurrent
+    clients get; a 1-core machine serves in one process (no supervisor).
+
+    Example:
+        >>> 1 <= default_workers() <= MAX_DEFAULT_WORKERS
+        True
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 class SupervisorPages(LocalHttpService):
