@@ -14,8 +14,6 @@ from alerting_support import SECRET, TIMER_EVENT, FakeClock, invoke, on_fake_clo
 from openevent.alerting.digest import FOLDED, alert_count, digest_messages, fold
 from openevent.local.fake_chat import FakeChat
 
-pytestmark = pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
-
 FIRST_INSTANCE = 523_600_000_000
 STORM = 1_500
 RATE_PER_S = 10
@@ -103,6 +101,7 @@ def _pending(worker: Any) -> int:
     return sum(len(e.value) for e in list(data.values()) if isinstance(e.value, list))
 
 
+@pytest.mark.faults  # the fault suite (RELIABILITY.md): pytest -m faults
 def test_a_storm_the_robot_cannot_carry_keeps_the_backlog_bounded_and_lists_or_counts_every_alert_once(
         notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
         instance_event: Callable[..., dict[str, Any]]) -> None:
@@ -121,6 +120,7 @@ def test_a_storm_the_robot_cannot_carry_keeps_the_backlog_bounded_and_lists_or_c
         chat.__exit__(None, None, None)
 
 
+@pytest.mark.faults
 def test_without_a_bound_the_same_storm_grows_the_backlog_with_every_alert(
         notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
         instance_event: Callable[..., dict[str, Any]]) -> None:
