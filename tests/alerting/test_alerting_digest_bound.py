@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
 
 import pytest
 from alerting_support import SECRET, TIMER_EVENT, FakeClock, invoke, on_fake_clock, texts
 
-from openevent.alerting.digest import FOLDED, alert_count, digest_messages, fold
+from openevent.alerting.digest import (
+    FOLDED,
+    alert_count,
+    claim_due,
+    compact,
+    digest_messages,
+    fold,
+    pending_since,
+    queue,
+)
 from openevent.local.fake_chat import FakeChat
+from openevent.state import open_store
 
 FIRST_INSTANCE = 523_600_000_000
 STORM = 1_500
@@ -70,30 +81,60 @@ def test_a_digest_states_the_counted_alerts_in_its_header_title_and_a_summary_li
     assert zh.text.splitlines()[-1] == "- …另有 21 条未逐条列出：实例失败 20，实例恢复 1"
 
 
+def test_compacting_a_lane_folds_it_in_place_sends_nothing_and_keeps_it_due_when_it_was() -> None:
+    store = open_store("memory://")
+    for n in range(7):
+        queue(store, "ops", "quiet", _item(n), now=100.0 + n, list_ttl_s=3600)
+
+    assert compact(store, "ops", "quiet", now=200.0, hold_s=30, max_items=3, list_ttl_s=3600) is True
+    assert pending_since(store, "ops", "quiet") == 100.0
+    due = claim_due(store, "ops", "quiet", now=200.0, window_s=60, hold_s=30)
+    assert due is not None and [i["event_id"] for i in due.items[:3]] == ["e0", "e1", "e2"]
+    assert [(i["kind"], i["counts"]) for i in due.items[3:]] == [(FOLDED, {"instance_failure": 4})]
+
+
 # -- the real handler under a storm its robot cannot carry --------------------------------------------------
 def _storm(notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
-           instance_event: Callable[..., dict[str, Any]], max_items: int | None) -> tuple[FakeChat, list[int]]:
-    """``STORM`` failures at ``RATE_PER_S`` to a narrow DingTalk robot, then timer flushes until nothing is
-    pending; returns the chat and the backlog (pending digest items) after each invocation."""
+           instance_event: Callable[..., dict[str, Any]], max_items: int | None,
+           quiet_s: float = 0.0) -> tuple[FakeChat, list[int]]:
+    """``STORM`` failures at ``RATE_PER_S`` to a narrow DingTalk robot (all of them in quiet hours that end
+    ``quiet_s`` after the storm began, when set), then timer flushes until nothing is pending; returns the
+    chat and the backlog (pending digest items) after each invocation."""
     clock = FakeClock(time.time())  # the robot's signatures stay valid; windows and rate budgets run on it
     chat = FakeChat(clock=clock.time)
     chat.__enter__()
-    deploy({"receivers": {"dt": {"kind": "dingtalk", "url": chat.dingtalk_robot("tok", secret=SECRET),
-                                 "secret": SECRET}},
-            "enrichment": {"enabled": False}, "lang": "en", "noise": {"rate_limits": NARROW_ROBOT},
-            "digest": {"window_s": WINDOW_S, "max_items": max_items}})
+    config: dict[str, Any] = {
+        "receivers": {"dt": {"kind": "dingtalk", "url": chat.dingtalk_robot("tok", secret=SECRET), "secret": SECRET}},
+        "enrichment": {"enabled": False}, "lang": "en", "noise": {"rate_limits": NARROW_ROBOT},
+        "digest": {"window_s": WINDOW_S, "max_items": max_items}}
+    if quiet_s:
+        config["quiet_hours"] = {"start": _hhmm(clock.now - 60), "end": _hhmm(clock.now + quiet_s),
+                                 "utc_offset": "+00:00"}
+    deploy(config)
     worker = on_fake_clock(notifier_fn, clock)
     backlog = []
+    start = clock.now
     for n in range(STORM):
         invoke(notifier_fn, instance_event(f"bound-{n}", task_id=FIRST_INSTANCE + n, node_id=710_000_000_000 + n))
         backlog.append(_pending(worker))
         clock.advance(1 / RATE_PER_S)
+    clock.now = max(clock.now, start + quiet_s + 60)
     for _ in range(200 if max_items is not None else 0):
         clock.advance(60)
         invoke(notifier_fn, TIMER_EVENT)
-        if not _pending(worker) and not worker.store.get("digest:dt:overflow"):
+        if not _pending(worker) and not any(worker.store.get(f"digest:dt:{lane}") for lane in ("overflow", "quiet")):
             break
     return chat, backlog
+
+
+def _hhmm(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).strftime("%H:%M")
+
+
+def _listed_and_counted(chat: FakeChat) -> tuple[list[int], int]:
+    messages = texts(chat)
+    listed = [int(m) for t in messages for m in set(re.findall(r"\b(5236\d{8})\b", t))]  # its link names it too
+    return listed, sum(int(m) for t in messages for m in FOLDED_LINE.findall(t))
 
 
 def _pending(worker: Any) -> int:
@@ -107,9 +148,7 @@ def test_a_storm_the_robot_cannot_carry_keeps_the_backlog_bounded_and_lists_or_c
         instance_event: Callable[..., dict[str, Any]]) -> None:
     chat, backlog = _storm(notifier_fn, deploy, instance_event, MAX_ITEMS)
     try:
-        messages = texts(chat)
-        listed = [int(m) for t in messages for m in set(re.findall(r"\b(5236\d{8})\b", t))]  # its link names it too
-        counted = sum(int(m) for t in messages for m in FOLDED_LINE.findall(t))
+        listed, counted = _listed_and_counted(chat)
 
         # the bound, a summary, and at most one window of arrivals waiting for the next flush
         assert max(backlog) <= MAX_ITEMS + 1 + WINDOW_S * RATE_PER_S + 1
@@ -128,3 +167,18 @@ def test_without_a_bound_the_same_storm_grows_the_backlog_with_every_alert(
     chat.__exit__(None, None, None)
 
     assert backlog[-1] > 3 * (MAX_ITEMS + 1 + WINDOW_S * RATE_PER_S)
+
+
+@pytest.mark.faults
+def test_a_storm_held_through_quiet_hours_is_folded_as_it_arrives_and_its_digest_lists_or_counts_every_alert(
+        notifier_fn: ModuleType, deploy: Callable[..., dict[str, str]],
+        instance_event: Callable[..., dict[str, Any]]) -> None:
+    chat, backlog = _storm(notifier_fn, deploy, instance_event, MAX_ITEMS, quiet_s=300)  # signatures: ±1 h
+    try:
+        listed, counted = _listed_and_counted(chat)
+
+        assert max(backlog) <= 2 * MAX_ITEMS + 1  # no flush in quiet hours: the appenders fold the lane
+        assert len(listed) == len(set(listed)) and len(listed) + counted == STORM
+        assert "held during quiet hours" in texts(chat)[0]
+    finally:
+        chat.__exit__(None, None, None)

@@ -27,10 +27,11 @@ A lane's backlog is bounded. While alerts arrive faster than a rate-limited rece
 (Slack: one message a second of 2,500 bytes), listing every alert would make the list, and the
 memory holding it, grow without end. A flush therefore keeps the first ``max_items`` alerts listed
 and counts every later one, per workspace and kind, in one summary item per workspace
-(:func:`fold`, "… 12000 more: 11950 failed instances, 50 recovered instances"). Counted alerts are
-reported, not dropped: the counts travel through the in-flight record, requeueing and settling like
-any item, and later summaries of a workspace merge into one. Only their per-alert details (the
-instance ids) are lost.
+(:func:`fold`, "… 12000 more, not listed one by one: 11950 failed instances, 50 recovered
+instances"). Counted alerts are reported, not dropped: the counts travel through the in-flight
+record, requeueing and settling like any item, and later summaries of a workspace merge into one.
+Only their per-alert details (the instance ids) are lost. Between flushes (all through quiet hours,
+say) an appender that finds the list past twice the bound folds it in place (:func:`compact`).
 
 Example:
     >>> from openevent.state import open_store
@@ -49,6 +50,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -85,10 +87,12 @@ def _opened(at: float) -> Any:
 
 
 def queue(store: StateStore, receiver: str, lane: Lane, item: dict[str, Any], *, now: float,
-          list_ttl_s: float) -> None:
-    """Add ``item`` to the receiver's pending digest (item first, then ``opened_at``)."""
-    store.append(_key(receiver, lane), item, ttl_s=list_ttl_s)
+          list_ttl_s: float) -> int:
+    """Add ``item`` to the receiver's pending digest (item first, then ``opened_at``); returns how many
+    items the lane's list holds now."""
+    length = store.append(_key(receiver, lane), item, ttl_s=list_ttl_s)
     store.update(_key(receiver, lane), _opened(now), ttl_s=list_ttl_s)
+    return length
 
 
 def requeue(store: StateStore, receiver: str, lane: Lane, items: Sequence[Mapping[str, Any]], *, opened_at: float,
@@ -172,7 +176,7 @@ def fold(items: Sequence[Any], max_items: int | None, *, token: str = "") -> lis
         if item.get("region") and not summary.get("region"):
             summary["region"] = item["region"]
         counts = summary["counts"]
-        plus = item.get("counts") or {} if item.get("kind") == FOLDED else {str(item.get("kind", "alert")): 1}
+        plus = (item.get("counts") or {}) if item.get("kind") == FOLDED else {str(item.get("kind", "alert")): 1}
         for kind, n in plus.items():
             counts[kind] = counts.get(kind, 0) + int(n)
     for summary in merged.values():
@@ -214,6 +218,20 @@ def claim_due(store: StateStore, receiver: str, lane: Lane, *, now: float, windo
         return None
     progress(store, due, items)
     return due
+
+
+def compact(store: StateStore, receiver: str, lane: Lane, *, now: float, hold_s: float, max_items: int,
+            list_ttl_s: float) -> bool:
+    """Fold the lane's pending items in place, sending nothing: it is due again when it was.
+
+    ``False`` when a flush (or another compaction) holds the lane: that one folds it.
+    """
+    opened = pending_since(store, receiver, lane)
+    due = claim_due(store, receiver, lane, now=now, window_s=-math.inf, hold_s=hold_s, max_items=max_items)
+    if due is None:
+        return False
+    settle(store, due, due.items, opened_at=now if opened is None else opened, list_ttl_s=list_ttl_s)
+    return True
 
 
 def progress(store: StateStore, due: DueDigest, remaining: Sequence[Any]) -> None:

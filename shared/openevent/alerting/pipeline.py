@@ -69,7 +69,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from openevent.alerting.alert import Alert
 from openevent.alerting.config import NotifierConfig
-from openevent.alerting.digest import LANES, DueDigest, Lane, claim_due, digest_messages, progress, queue, settle
+from openevent.alerting.digest import (
+    LANES,
+    DueDigest,
+    Lane,
+    claim_due,
+    compact,
+    digest_messages,
+    progress,
+    queue,
+    settle,
+)
 from openevent.alerting.enrich import Enricher
 from openevent.alerting.match import matches
 from openevent.alerting.noise import (
@@ -434,11 +444,18 @@ class Notifier:
         """Queue the alert into a digest lane; ``False`` when the state store is unavailable."""
         cfg = self.config
         try:
-            queue(self.store, receiver, lane, run.alert.summary(), now=run.now, list_ttl_s=cfg.digest.list_ttl_s)
+            length = queue(self.store, receiver, lane, run.alert.summary(), now=run.now,
+                           list_ttl_s=cfg.digest.list_ttl_s)
         except StateError as exc:
             self.log.warning("notifier.state_degraded", op="queue", lane=lane, receiver=receiver, error=str(exc),
                              effect="the alert cannot wait in a digest")
             return False
+        bound = cfg.digest.max_items
+        if bound is not None and length > 2 * bound:  # no flush for a while (quiet hours): fold it now
+            hold_s = _hold_s(current_budget())
+            self._degrade("digest_compact", lambda: compact(self.store, receiver, lane, now=run.now, hold_s=hold_s,
+                                                             max_items=bound, list_ttl_s=cfg.digest.list_ttl_s),
+                          False, "the next flush folds the lane")
         return True
 
     def _deliver(self, run: _Run, hit: Hit, context: Any) -> Row:
@@ -504,7 +521,7 @@ class Notifier:
         budget = current_budget()
         if budget is not None and budget.available() < MIN_FLUSH_S:
             return []  # the next invocation (or the timer) flushes; nothing is lost by waiting
-        hold_s = (budget.remaining() if budget is not None else 30.0) + 1.0  # in flight until past our deadline
+        hold_s = _hold_s(budget)
         now = self.clock()
         quiet_now = in_quiet_hours(now, cfg.quiet_hours)
         rows: list[Row] = []
@@ -564,6 +581,11 @@ class Notifier:
                                                        list_ttl_s=cfg.digest.list_ttl_s), None,
                       "the digest in flight is taken over by a later flush")
         return rows
+
+
+def _hold_s(budget: Budget | None) -> float:
+    """How long a lane this invocation claims stays in flight: until just past its deadline."""
+    return (budget.remaining() if budget is not None else 30.0) + 1.0
 
 
 def _redelivered(receiver: str, part: Mapping[str, Any]) -> Row:
