@@ -37,6 +37,7 @@ Example:
     >>> from openevent.state import open_store
     >>> store = open_store("memory://")
     >>> queue(store, "ops", "overflow", {"event_id": "e1", "instance_id": 1}, now=100.0, list_ttl_s=3600)
+    1
     >>> claim_due(store, "ops", "overflow", now=130.0, window_s=60, hold_s=30) is None
     True
     >>> due = claim_due(store, "ops", "overflow", now=161.0, window_s=60, hold_s=30)
