@@ -21,6 +21,9 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO, cast
 
+import openevent.runtime.deferred  # noqa: F401 - first: it defers asyncio, which structlog imports
+
+# isort: split
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, merge_contextvars
 
